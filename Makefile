@@ -1,0 +1,47 @@
+# The compendium's two commands: `make reproduce` and `make test`. Both create
+# .venv with the pinned dependencies on first use (pip only, PyPI only).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# Reproducible runs: no display, fixed hash seed and time zone, one BLAS thread.
+export MPLBACKEND := Agg
+export PYTHONHASHSEED := 0
+export TZ := UTC
+export OMP_NUM_THREADS := 1
+export OPENBLAS_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Kernels started by papermill and nbval must find the venv's python first.
+export PATH := $(BIN):$(PATH)
+
+.PHONY: install reproduce test unit nbval clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements/constraints.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "misalign needs Python 3.11 or newer, found " + sys.version.split()[0]'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "installing pinned dependencies into $(VENV) (first run only)"
+	@$(BIN)/python -m pip install -qq -c requirements/constraints.txt -e ".[notebooks,test]"
+	@touch $@
+
+reproduce: $(STAMP)
+	@$(BIN)/python -m misalign reproduce
+
+test: unit nbval
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests misalign --doctest-modules
+
+# nbval re-executes every stored notebook and compares its outputs; the
+# notebooks' figures and tables go to a scratch folder, not into the repository.
+nbval: $(STAMP)
+	@scratch=$$(mktemp -d) && trap 'rm -rf "$$scratch"' EXIT && \
+	MISALIGN_OUTPUT_ROOT=$$scratch $(BIN)/python -m pytest --nbval --nbval-current-env \
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
+
+clean:
+	rm -rf build .pytest_cache .hypothesis

@@ -1,0 +1,66 @@
+"""Command line: ``python -m misalign <command>``.
+
+Commands: ``score`` (a scenario file), ``reproduce`` (rebuild the compendium).
+A bad input exits with status 2 and a one-line message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ._validation import AREA_MEANS, PAIRS, WEIGHT_MEANS
+
+
+def _add_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--pairs", default="distinct", choices=PAIRS,
+                   help="distinct (default, reproduces the paper's numbers) or with_replacement (its printed formula)")
+    p.add_argument("--weight-mean", default="geometric", choices=WEIGHT_MEANS)
+    p.add_argument("--area-mean", default="arithmetic", choices=AREA_MEANS)
+    p.add_argument("--normalize", action="store_true", help="rescale by k/(k-1) (Jang et al. 2017)")
+
+
+def _score(args) -> int:
+    from .scenarios import load_scenario
+
+    sc = load_scenario(args.path)
+    opts = dict(pairs=args.pairs, weight_mean=args.weight_mean, normalize=args.normalize)
+    scores = sc.area_scores(**opts)
+    overall = sc.misalignment(area_mean=args.area_mean, **opts)
+    n = int(sc.counts.sum())
+    print(f"{sc.name}: {sc.title} ({n} agents, {len(sc.areas)} areas; pairs={args.pairs}, "
+          f"weight_mean={args.weight_mean}, area_mean={args.area_mean}, normalize={args.normalize})")
+    width = max(8, *(len(a.id) for a in sc.areas))
+    print(f"{'area':<{width}}  goals   score")
+    for area, s in zip(sc.areas, scores):
+        print(f"{area.id:<{width}}  {len(area.goals):>5}  {s:.4f}")
+    print(f"{'overall':<{width}}  {'':>5}  {overall:.4f}")
+    return 0
+
+
+def _reproduce(args) -> int:
+    from .compendium import reproduce
+
+    return reproduce(args.only or None)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m misalign", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("score", help="score a scenario TOML file (see data/scenarios/)")
+    p.add_argument("path")
+    _add_options(p)
+    p.set_defaults(func=_score)
+    p = sub.add_parser("reproduce", help="execute every notebook and publish its outputs if all succeed")
+    p.add_argument("only", nargs="*", help="notebook name prefixes, e.g. 01 06 (default: all)")
+    p.set_defaults(func=_reproduce)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

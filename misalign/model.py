@@ -1,0 +1,436 @@
+r"""The population misalignment score of Kierans et al. (AAAI 2025), section 3.
+
+An area's score is the expected weighted conflict between two agents drawn at
+random from the population :math:`\mathcal{A}`:
+
+.. math::
+
+    \Pr(0 \mid \mathcal{A}, p) = \frac{1}{|\Pi|} \sum_{(a_1, a_2) \in \Pi}
+        c(g_p^{1}, g_p^{2}) \, \bar w(w_p^{1}, w_p^{2})
+
+where :math:`\Pi` is the set of pairs drawn (see ``pairs``) and :math:`\bar w`
+the pair's weight mean (the paper's :math:`\sqrt{w^1 w^2}`). The population
+score averages the area scores (Theorem 4).
+
+Nothing here builds an n x n matrix. Because :math:`c(g, g) = 0`, pairs of
+agents that share a goal contribute nothing, so the sum over pairs of agents
+collapses into a sum over pairs of goal groups. For the geometric mean
+
+.. math::
+
+    \sum_{a_1 \ne a_2} c(g^1, g^2) \sqrt{w^1 w^2} = s^\top C s, \qquad
+    s_g = \sum_{a \in \mathcal{A}_g} \sqrt{w^a},
+
+which costs :math:`O(n + k^2)`; the arithmetic mean and the unweighted score
+factorize the same way, the minimum and maximum by one sort, and the harmonic
+mean by collapsing agents into distinct (goal, weight) atoms.
+
+References
+----------
+.. [1] Kierans, A., Ghosh, A., Hazan, H., and Dori-Hacohen, S. (2025).
+   Quantifying Misalignment Between Agents: Towards a Sociotechnical
+   Understanding of Alignment. Proceedings of the AAAI Conference on
+   Artificial Intelligence, 39. arXiv:2406.04231.
+.. [2] Jang, M., Dori-Hacohen, S., and Allan, J. (2017). Modeling Controversy
+   within Populations. Proceedings of ICTIR '17, 141-149.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ._validation import (
+    AREA_MEANS,
+    PAIRS,
+    WEIGHT_MEANS,
+    as_conflict,
+    as_conflict_list,
+    as_goals,
+    as_weights,
+    check_goal_range,
+    check_option,
+    check_same_shape,
+)
+
+__all__ = [
+    "area_misalignment",
+    "area_scores",
+    "misalignment",
+    "area_scores_batch",
+    "misalignment_batch",
+    "combine_areas",
+]
+
+# Harmonic-mean atoms are paired in blocks of at most this many entries, which
+# keeps memory near 32 MB whatever the population.
+_BLOCK = 4_000_000
+
+
+def _group_sums(goals: np.ndarray, values: np.ndarray | None, k: int) -> np.ndarray:
+    """Per-run sums of ``values`` (or counts) by goal id: shape (runs, k + 1)."""
+    runs = goals.shape[0]
+    idx = goals + (k + 1) * np.arange(runs)[:, None]
+    flat_values = None if values is None else values.ravel()
+    sums = np.bincount(idx.ravel(), weights=flat_values, minlength=runs * (k + 1))
+    return sums.reshape(runs, k + 1).astype(np.float64, copy=False)
+
+
+def _padded(conflict: np.ndarray) -> np.ndarray:
+    """Add the null goal g0 as row and column 0; it conflicts with nothing."""
+    pad = [(0, 0)] * (conflict.ndim - 2) + [(1, 0), (1, 0)]
+    return np.pad(conflict, pad)
+
+
+def _quadratic(a: np.ndarray, c: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if c.ndim == 2:
+        return np.einsum("rg,gh,rh->r", a, c, b)
+    return np.einsum("rg,rgh,rh->r", a, c, b)
+
+
+def _ordered_min_sum(goals: np.ndarray, weights: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Sum of c(g_i, g_j) min(w_i, w_j) over ordered pairs of distinct agents.
+
+    After a stable sort by weight, the smaller weight of a pair is that of the
+    agent met first, so each agent contributes its weight times the conflict
+    with every agent after it. Ties give the same minimum either way.
+    """
+    runs, n = goals.shape
+    k1 = c.shape[-1]
+    order = np.argsort(weights, axis=1, kind="stable")
+    g = np.take_along_axis(goals, order, axis=1)
+    w = np.take_along_axis(weights, order, axis=1)
+    total = np.zeros((runs, n))
+    for h in range(1, k1):
+        holds_h = g == h
+        after = holds_h.sum(axis=1, keepdims=True) - np.cumsum(holds_h, axis=1)
+        if c.ndim == 2:
+            c_h = c[g, h]
+        else:
+            c_h = np.take_along_axis(c[:, :, h], g, axis=1)
+        total += c_h * after
+    return 2.0 * np.einsum("rn,rn->r", w, total)
+
+
+def _harmonic(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    s = a + b
+    with np.errstate(invalid="ignore", divide="ignore"):
+        h = np.where(s > 0, 2.0 * a * b / s, 0.0)
+    return h
+
+
+def _ordered_harmonic_sum(goals: np.ndarray, weights: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Exact sum for the harmonic mean, over distinct (goal, weight) atoms.
+
+    The harmonic mean does not factorize; collapsing agents that share both goal
+    and weight makes the cost quadratic in the number of distinct atoms rather
+    than in the number of agents (they coincide for continuous weights).
+    """
+    runs = goals.shape[0]
+    out = np.zeros(runs)
+    for r in range(runs):
+        held = goals[r] != 0
+        atoms, count = np.unique(
+            np.stack([goals[r][held].astype(np.float64), weights[r][held]]), axis=1, return_counts=True
+        )
+        ag, aw, am = atoms[0].astype(np.int64), atoms[1], count.astype(np.float64)
+        cr = c if c.ndim == 2 else c[r]
+        step = max(1, _BLOCK // max(1, ag.size))
+        for lo in range(0, ag.size, step):
+            hi = min(ag.size, lo + step)
+            block = cr[ag[lo:hi, None], ag[None, :]] * _harmonic(aw[lo:hi, None], aw[None, :])
+            out[r] += am[lo:hi] @ block @ am
+    return out
+
+
+def _ordered_pair_sums(goals: np.ndarray, weights: np.ndarray, conflict: np.ndarray, weight_mean: str) -> np.ndarray:
+    """Sum over ordered pairs of distinct agents of c * weight mean, per run."""
+    k = conflict.shape[-1]
+    c = _padded(conflict)
+    if weight_mean == "geometric":
+        s = _group_sums(goals, np.sqrt(weights), k)
+        return _quadratic(s, c, s)
+    if weight_mean == "none":
+        counts = _group_sums(goals, None, k)
+        return _quadratic(counts, c, counts)
+    if weight_mean in ("arithmetic", "max"):
+        arith = _quadratic(_group_sums(goals, weights, k), c, _group_sums(goals, None, k))
+        if weight_mean == "arithmetic":
+            return arith
+        # max(a, b) = a + b - min(a, b)
+        return 2.0 * arith - _ordered_min_sum(goals, weights, c)
+    if weight_mean == "min":
+        return _ordered_min_sum(goals, weights, c)
+    return _ordered_harmonic_sum(goals, weights, c)
+
+
+def _scale(pair_sums: np.ndarray, n: int, k: int, pairs: str, normalize: bool) -> np.ndarray:
+    if n < 2:
+        return np.zeros_like(pair_sums)
+    denom = n * (n - 1) if pairs == "distinct" else n * n
+    score = pair_sums / denom
+    if normalize:
+        score = score * (k / (k - 1)) if k > 1 else np.zeros_like(score)
+    return score
+
+
+def combine_areas(scores, area_mean: str = "arithmetic", axis: int = -1):
+    r"""Combine per-area scores into one population score.
+
+    Parameters
+    ----------
+    scores : array_like
+        Area scores in [0, 1]; areas run along ``axis``.
+    area_mean : {"arithmetic", "geometric", "harmonic", "min", "max"}
+        The paper uses the arithmetic mean (Theorem 4). A zero area score makes
+        the geometric and harmonic means zero (their limits).
+    axis : int
+        The axis of areas.
+
+    Returns
+    -------
+    float or numpy.ndarray
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``area_mean`` or an empty set of areas.
+    """
+    check_option("area_mean", area_mean, AREA_MEANS)
+    x = np.asarray(scores, dtype=np.float64)
+    if x.shape[axis] == 0:
+        raise ValueError("scores has no problem areas; expected at least one area")
+    if area_mean == "arithmetic":
+        out = x.mean(axis=axis)
+    elif area_mean == "min":
+        out = x.min(axis=axis)
+    elif area_mean == "max":
+        out = x.max(axis=axis)
+    else:
+        zero = (x <= 0).any(axis=axis)
+        safe = np.where(x > 0, x, 1.0)
+        if area_mean == "geometric":
+            out = np.exp(np.log(safe).mean(axis=axis))
+        else:
+            out = x.shape[axis] / (1.0 / safe).sum(axis=axis)
+        out = np.where(zero, 0.0, out)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def area_scores_batch(goals, weights, conflicts, *, pairs="distinct", weight_mean="geometric", normalize=False):
+    """Area scores of many populations at once (for Monte Carlo runs).
+
+    Parameters
+    ----------
+    goals : array_like of int, shape (runs, n_agents, n_areas)
+    weights : array_like of float, shape (runs, n_agents, n_areas)
+    conflicts : sequence of array_like
+        One matrix per area, each (k, k) shared by all runs or (runs, k, k).
+    pairs, weight_mean, normalize
+        As in :func:`area_misalignment`.
+
+    Returns
+    -------
+    numpy.ndarray, shape (runs, n_areas)
+
+    See Also
+    --------
+    area_scores : the same for a single population.
+    """
+    check_option("pairs", pairs, PAIRS)
+    check_option("weight_mean", weight_mean, WEIGHT_MEANS)
+    g = as_goals(goals, "goals", ndim=3)
+    w = as_weights(weights, "weights", ndim=3)
+    check_same_shape(g, w)
+    runs, n, m = g.shape
+    cs = as_conflict_list(conflicts, m)
+    out = np.empty((runs, m))
+    for j, c in enumerate(cs):
+        if c.ndim == 3 and c.shape[0] != runs:
+            raise ValueError(
+                f"conflicts[{j}] has {c.shape[0]} matrices but there are {runs} runs; "
+                "expected one (k, k) matrix or one per run"
+            )
+        k = c.shape[-1]
+        check_goal_range(g[:, :, j], k, f"goals[:, :, {j}]")
+        sums = _ordered_pair_sums(g[:, :, j], w[:, :, j], c, weight_mean)
+        out[:, j] = _scale(sums, n, k, pairs, normalize)
+    return out
+
+
+def misalignment_batch(
+    goals, weights, conflicts, *, pairs="distinct", weight_mean="geometric", area_mean="arithmetic", normalize=False
+):
+    """Population scores of many populations at once: shape (runs,).
+
+    See Also
+    --------
+    misalignment : the same for a single population.
+    area_scores_batch : the per-area scores this combines.
+    """
+    check_option("area_mean", area_mean, AREA_MEANS)
+    scores = area_scores_batch(goals, weights, conflicts, pairs=pairs, weight_mean=weight_mean, normalize=normalize)
+    return combine_areas(scores, area_mean, axis=1)
+
+
+def area_misalignment(goals, weights, conflict, *, pairs="distinct", weight_mean="geometric", normalize=False) -> float:
+    r"""Misalignment of a population in one problem area, :math:`\Pr(0 \mid \mathcal{A}, p)`.
+
+    .. math::
+
+        \Pr(0 \mid \mathcal{A}, p) = \frac{1}{|\Pi|} \sum_{(a_1, a_2) \in \Pi}
+            c(g^{1}, g^{2}) \, \bar w(w^{1}, w^{2})
+
+    With ``pairs="distinct"``, :math:`\Pi` holds the :math:`n(n-1)/2` unordered
+    pairs of different agents; with ``"with_replacement"`` it holds all
+    :math:`n^2` ordered pairs, self-pairs included, as printed in the paper
+    (section 6 and Theorem 1). Since self-pairs never conflict the two differ by
+    the factor :math:`(n-1)/n`.
+
+    Parameters
+    ----------
+    goals : array_like of int, shape (n,)
+        Each agent's goal: 0 is the null goal :math:`g_0`, 1..k explicit goals.
+    weights : array_like of float, shape (n,)
+        The importance each agent gives the area, in [0, 1].
+    conflict : array_like, shape (k, k)
+        Symmetric conflict between the explicit goals, zero diagonal, entries in
+        [0, 1]; :math:`g_0` conflicts with nothing.
+    pairs : {"distinct", "with_replacement"}
+        ``"distinct"`` reproduces the paper's published numbers and figures.
+    weight_mean : {"geometric", "arithmetic", "harmonic", "min", "max", "none"}
+        :math:`\bar w`; the paper uses :math:`\sqrt{w^1 w^2}`. ``"none"`` ignores
+        weights.
+    normalize : bool
+        Rescale by :math:`k/(k-1)` as Jang et al. (2017) do, so that the
+        with-replacement maximum is 1; an area with one goal scores 0.
+
+    Returns
+    -------
+    float
+        The score; 0.0 for fewer than two agents.
+
+    Raises
+    ------
+    ValueError
+        For an unknown option; non-integer or out-of-range goal ids; weights
+        outside [0, 1], NaN or inf; a conflict matrix that is not square,
+        symmetric, zero on the diagonal and within [0, 1]; mismatched shapes.
+
+    See Also
+    --------
+    area_scores : one score per area.
+    misalignment : the population score over all areas.
+    misalign.theory.exclusive_goals_misalignment : closed form for counts.
+
+    References
+    ----------
+    .. [1] Kierans et al. (2025), section 3 and appendix D.1.
+
+    Examples
+    --------
+    The food area of the shopping case (Tables 1-2): three agents, one goal
+    each, every pair in conflict 0.1.
+
+    >>> import numpy as np
+    >>> c = np.full((3, 3), 0.1) - np.diag([0.1] * 3)
+    >>> s = area_misalignment([1, 2, 3], [0.8, 0.9, 1.0], c)
+    >>> by_hand = 0.1 * (np.sqrt(0.8 * 0.9) + np.sqrt(0.8) + np.sqrt(0.9)) / 3
+    >>> bool(np.isclose(s, by_hand)), round(s, 2)
+    (True, 0.09)
+    """
+    g = as_goals(goals, "goals", ndim=1)
+    w = as_weights(weights, "weights", ndim=1)
+    check_same_shape(g, w)
+    c = as_conflict(conflict, "conflict")
+    if c.ndim != 2:
+        raise ValueError(f"conflict must be a single k x k matrix; got shape {c.shape}")
+    out = area_scores_batch(g[None, :, None], w[None, :, None], [c], pairs=pairs, weight_mean=weight_mean,
+                            normalize=normalize)
+    return float(out[0, 0])
+
+
+def area_scores(goals, weights, conflicts: Sequence, *, pairs="distinct", weight_mean="geometric", normalize=False):
+    """One misalignment score per problem area.
+
+    Parameters
+    ----------
+    goals : array_like of int, shape (n_agents, n_areas)
+    weights : array_like of float, shape (n_agents, n_areas)
+    conflicts : sequence of array_like
+        One (k_j, k_j) matrix per area; areas may have different k.
+    pairs, weight_mean, normalize
+        As in :func:`area_misalignment`.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_areas,)
+
+    Raises
+    ------
+    ValueError
+        As :func:`area_misalignment`, naming the area index.
+
+    See Also
+    --------
+    area_misalignment, misalignment
+    """
+    g = as_goals(goals, "goals", ndim=2)
+    w = as_weights(weights, "weights", ndim=2)
+    check_same_shape(g, w)
+    out = area_scores_batch(g[None], w[None], conflicts, pairs=pairs, weight_mean=weight_mean, normalize=normalize)
+    return out[0]
+
+
+def misalignment(
+    goals, weights, conflicts, *, pairs="distinct", weight_mean="geometric", area_mean="arithmetic", normalize=False
+) -> float:
+    r"""Population misalignment over all problem areas, :math:`\Pr(0 \mid \mathcal{A}, \mathcal{P})`.
+
+    .. math::
+
+        \Pr(0 \mid \mathcal{A}, \mathcal{P}) = \frac{1}{|\mathcal{P}|}
+            \sum_{p \in \mathcal{P}} \Pr(0 \mid \mathcal{A}, p)
+
+    (Theorem 4, with the arithmetic ``area_mean``).
+
+    Parameters
+    ----------
+    goals : array_like of int, shape (n_agents, n_areas)
+    weights : array_like of float, shape (n_agents, n_areas)
+    conflicts : sequence of array_like
+        One (k_j, k_j) matrix per area.
+    pairs, weight_mean, normalize
+        As in :func:`area_misalignment`.
+    area_mean : {"arithmetic", "geometric", "harmonic", "min", "max"}
+        How area scores combine; see :func:`combine_areas`.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        As :func:`area_scores`, and for an unknown ``area_mean``.
+
+    See Also
+    --------
+    area_scores, combine_areas
+
+    Examples
+    --------
+    The shopping case of section 6 (Tables 1 and 2) scores 0.26 overall.
+
+    >>> import numpy as np
+    >>> food = np.array([[0, .1, .1], [.1, 0, .1], [.1, .1, 0]])
+    >>> household = np.array([[0, .5, .9], [.5, 0, .3], [.9, .3, 0]])
+    >>> goals = [[1, 1], [2, 2], [3, 3]]
+    >>> weights = [[.8, .6], [.9, .7], [1.0, 1.0]]
+    >>> round(misalignment(goals, weights, [food, household]), 2)
+    0.26
+    """
+    check_option("area_mean", area_mean, AREA_MEANS)
+    scores = area_scores(goals, weights, conflicts, pairs=pairs, weight_mean=weight_mean, normalize=normalize)
+    return combine_areas(scores, area_mean)
