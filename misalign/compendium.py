@@ -9,6 +9,7 @@ interrupt leaves the repository exactly as it was.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -52,13 +53,30 @@ def notebooks(only: list[str] | None = None) -> list[Path]:
     return found
 
 
+@contextlib.contextmanager
+def _kernel_stderr_to(log: Path):
+    """Send the kernel's own start-up chatter (it inherits our stderr) to a log file."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(log, "ab") as f:
+        os.dup2(f.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def execute(src: Path, dst: Path, parameters: dict | None = None) -> None:
     import papermill as pm
 
-    pm.execute_notebook(
-        str(src), str(dst), parameters=parameters or {}, kernel_name="python3", cwd=str(src.parent),
-        progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-    )
+    with _kernel_stderr_to(dst.with_suffix(".stderr.log")):
+        pm.execute_notebook(
+            str(src), str(dst), parameters=parameters or {}, kernel_name="python3", cwd=str(src.parent),
+            progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+        )
+    dst.with_suffix(".stderr.log").unlink()
     nb = json.loads(dst.read_text(encoding="utf-8"))
     _write_json_atomic(dst, clean_notebook(nb))
 
