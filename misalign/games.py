@@ -1,0 +1,927 @@
+r"""Alignment metrics for normal-form games: the Coordination-Alignment inequalities and their kin.
+
+A game with :math:`n` players is a payoff array of shape
+``(n, |A_1|, ..., |A_n|)``: ``payoffs[i][a]`` is :math:`u_i(\vec a)`, the
+utility of player :math:`i` at the pure action profile :math:`\vec a`. A
+profile is either *pure* (a tuple of action indices) or *mixed* (one
+probability vector per player, the players randomising independently).
+
+The measures follow the document "Alignment metrics for normal-form games"
+(seed ``003``): the sum and covariance of utilities under a profile, the
+Coordination-Alignment (C-A) inequalities
+
+.. math::
+
+    \sum_i u_i(\vec a) \;\le\; \max_{\vec a} \sum_i u_i(\vec a)
+    \;\le\; \sum_i \max_{\vec a} u_i(\vec a),
+
+the C-A alignment metric :math:`\alpha` (the negative gap of the second
+inequality), the maxmin threat point with each player's surplus and the Nash
+bargaining product. The classification of symmetric 2 x 2 social dilemmas by
+:math:`R, S, T, P` follows the tutorial "Cross disciplinary insights into
+alignment" (seed ``004``).
+
+How each measure treats a positive affine change :math:`u_i \mapsto a u_i + b`
+(:math:`a > 0`) of *one* player's utility, which leaves that player's
+preferences unchanged:
+
+=========================  =================================================
+measure                    under :math:`u_i \mapsto a u_i + b` for one player
+=========================  =================================================
+pure Nash equilibria       unchanged
+maxmin strategies          unchanged; the security value becomes
+                           :math:`a v_i + b`
+Nash bargaining profile    unchanged; the product scales by :math:`a`
+:math:`\alpha = 0`         unchanged (it is ordinal: one profile is best for
+                           everyone)
+:math:`\alpha`             unchanged by shifts :math:`b`; *not* by scales
+                           :math:`a` (see :func:`ca_alignment`)
+coordination gap           unchanged by shifts; not by scales
+sum of utilities           neither
+covariance of utilities    unchanged by shifts; scaled by :math:`a`, so its
+                           sign is unchanged
+=========================  =================================================
+
+References
+----------
+.. [1] "Alignment metrics for normal-form games and the
+   Coordination-Alignment inequalities" (SERI write-up extending game-theoretic
+   POWER), seed document ``003_c8310beedee9856b.txt``.
+.. [2] Hadfield, G. K., Hadfield-Menell, D., Leibo, J. Z., Trivedi, R. S., and
+   Satija, H. (2024). Cross Disciplinary Insights into Alignment in Humans and
+   Machines. NeurIPS tutorial, seed document ``004_cb3b17d0ed1f75df.txt``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from scipy.optimize import linprog
+
+__all__ = [
+    "example_game",
+    "expected_payoffs",
+    "utility_sum",
+    "utility_covariance",
+    "ca_alignment",
+    "coordination_gap",
+    "pure_nash",
+    "maxmin",
+    "threat_point",
+    "surplus",
+    "nash_bargaining",
+    "dilemma_game",
+    "dilemma_parameters",
+    "classify_dilemma",
+    "dilemma_motives",
+]
+
+# A mixed strategy is accepted when its probabilities sum to 1 within this.
+_SUM_TOL = 1e-9
+
+
+def _as_payoffs(payoffs, name: str = "payoffs") -> np.ndarray:
+    arr = np.asarray(payoffs)
+    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
+        raise ValueError(f"{name} must hold real utilities; got an array of dtype {arr.dtype}")
+    arr = arr.astype(np.float64, copy=False)
+    if arr.ndim < 2 or arr.ndim != arr.shape[0] + 1:
+        raise ValueError(
+            f"{name} has shape {arr.shape}; expected (n_players, |A_1|, ..., |A_n|), "
+            "one axis of actions per player after the player axis"
+        )
+    if 0 in arr.shape:
+        raise ValueError(f"{name} has shape {arr.shape}; every player needs at least one action")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(f"{name}{list(idx)} is {arr[idx]}; expected a finite utility")
+    return arr
+
+
+def _as_profile(profile, actions: tuple[int, ...], name: str = "profile") -> list[np.ndarray]:
+    """One probability vector per player; a pure profile becomes one-hot vectors."""
+    try:
+        items = list(profile)
+    except TypeError:
+        raise ValueError(f"{name} must be a tuple of action indices or one probability vector per player; "
+                         f"got {type(profile).__name__}") from None
+    if len(items) != len(actions):
+        raise ValueError(f"{name} has {len(items)} entries but the game has {len(actions)} players; "
+                         "expected one action or mixed strategy per player")
+    out = []
+    for i, (item, m) in enumerate(zip(items, actions)):
+        if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
+            if not 0 <= item < m:
+                raise ValueError(f"{name}[{i}] = {int(item)}; expected an action index in 0..{m - 1}")
+            out.append(np.eye(m)[int(item)])
+            continue
+        x = np.asarray(item)
+        if x.dtype == bool or not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
+            raise ValueError(f"{name}[{i}] must be an action index or a probability vector; got {item!r}")
+        x = x.astype(np.float64)
+        if x.shape != (m,):
+            raise ValueError(f"{name}[{i}] has shape {x.shape}; expected a probability vector of length {m}")
+        if not np.isfinite(x).all() or (x < 0).any() or abs(x.sum() - 1.0) > _SUM_TOL:
+            raise ValueError(f"{name}[{i}] = {x.tolist()}; expected non-negative probabilities summing to 1")
+        out.append(x)
+    return out
+
+
+def _joint(strategies: list[np.ndarray]) -> np.ndarray:
+    """The product distribution over pure profiles of independent strategies."""
+    joint = np.ones(())
+    for x in strategies:
+        joint = np.multiply.outer(joint, x)
+    return joint
+
+
+def _profile_axes(payoffs: np.ndarray) -> tuple[int, ...]:
+    return tuple(range(1, payoffs.ndim))
+
+
+def example_game(name: str) -> np.ndarray:
+    r"""A game printed in the seed documents, as a payoff array.
+
+    Action 0 is the first row (column) of the printed table: H, C (cooperate) or
+    A; action 1 the second.
+
+    ======================================  ==========================================
+    name                                    source and payoffs (row player first)
+    ======================================  ==========================================
+    ``"matching_pennies"``                  003: H/H (+1,-1), H/T (-1,+1),
+                                            T/H (-1,+1), T/T (+1,-1)
+    ``"prisoners_dilemma_003"``             003, from its text: M = -4 + X and a
+                                            defection changes rewards by [+1, -2]:
+                                            C/C (-1,-1), C/D (-3,0), D/C (0,-3),
+                                            D/D (-2,-2)
+    ``"prisoners_dilemma_003_shifted"``     003's arithmetic "(4) - (6)": the same
+                                            game with 3 added to every utility
+    ``"prisoners_dilemma"``                 004: (3,3) (0,4) / (4,0) (1,1)
+    ``"prisoners_dilemma_intro"``           004, first slide: (2,2) (0,4) / (4,0) (1,1)
+    ``"chicken"``                           004: (3,3) (1,4) / (4,1) (0,0)
+    ``"stag_hunt"``                         004: (4,4) (0,3) / (3,0) (1,1)
+    ``"bach_or_stravinsky"``                004: (3,2) (0,0) / (0,0) (2,3)
+    ``"coordination_3x3"``                  004: (1,1), (2,2), (3,3) on the diagonal,
+                                            (0,0) elsewhere
+    ======================================  ==========================================
+
+    The prisoner's dilemma table of 003 is garbled in the extracted text (every
+    cell reads -1\-1); its text pins the game down: the sum of utilities is
+    :math:`-4 + X` with :math:`X` cooperators and a defection changes the two
+    rewards by [+1, -2], which gives ``"prisoners_dilemma_003"``. Its value
+    :math:`\alpha = (4) - (6) = -2` uses different numbers, those of the same
+    game shifted by +3 per player; :math:`\alpha` is shift-invariant, so both
+    readings give -2.
+
+    Parameters
+    ----------
+    name : str
+        One of the names above.
+
+    Returns
+    -------
+    numpy.ndarray, shape (2, m, m)
+        A fresh array.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name.
+
+    Examples
+    --------
+    >>> example_game("chicken")[:, 1, 0].tolist()   # (D, C): row defects
+    [4.0, 1.0]
+    """
+    bimatrix = {
+        "matching_pennies": [[(1, -1), (-1, 1)], [(-1, 1), (1, -1)]],
+        "prisoners_dilemma_003": [[(-1, -1), (-3, 0)], [(0, -3), (-2, -2)]],
+        "prisoners_dilemma_003_shifted": [[(2, 2), (0, 3)], [(3, 0), (1, 1)]],
+        "prisoners_dilemma": [[(3, 3), (0, 4)], [(4, 0), (1, 1)]],
+        "prisoners_dilemma_intro": [[(2, 2), (0, 4)], [(4, 0), (1, 1)]],
+        "chicken": [[(3, 3), (1, 4)], [(4, 1), (0, 0)]],
+        "stag_hunt": [[(4, 4), (0, 3)], [(3, 0), (1, 1)]],
+        "bach_or_stravinsky": [[(3, 2), (0, 0)], [(0, 0), (2, 3)]],
+        "coordination_3x3": [[(1, 1), (0, 0), (0, 0)], [(0, 0), (2, 2), (0, 0)], [(0, 0), (0, 0), (3, 3)]],
+    }
+    if name not in bimatrix:
+        choices = ", ".join(repr(k) for k in bimatrix)
+        raise ValueError(f"name={name!r} is not a game of the documents; expected one of {choices}")
+    cells = np.asarray(bimatrix[name], dtype=np.float64)  # (rows, cols, player)
+    return np.moveaxis(cells, -1, 0).copy()
+
+
+def expected_payoffs(payoffs, profile) -> np.ndarray:
+    r"""Each player's expected utility :math:`\mathbb{E}[u_i(\vec a)]` under a profile.
+
+    .. math::
+
+        \mathbb{E}[u_i] = \sum_{\vec a} u_i(\vec a) \prod_j x_j(a_j)
+
+    Parameters
+    ----------
+    payoffs : array_like, shape (n, |A_1|, ..., |A_n|)
+    profile : tuple of int, or sequence of n probability vectors
+        A pure profile (action indices) or independent mixed strategies.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+
+    Raises
+    ------
+    ValueError
+        For a malformed game or profile (wrong length, index out of range,
+        probabilities negative or not summing to 1).
+
+    See Also
+    --------
+    utility_sum, utility_covariance
+
+    Examples
+    --------
+    Matching pennies with both players mixing evenly: each expects 0.
+
+    >>> g = example_game("matching_pennies")
+    >>> expected_payoffs(g, [[0.5, 0.5], [0.5, 0.5]]).tolist()
+    [0.0, 0.0]
+    """
+    u = _as_payoffs(payoffs)
+    joint = _joint(_as_profile(profile, u.shape[1:]))
+    return (u * joint).sum(axis=_profile_axes(u))
+
+
+def utility_sum(payoffs, profile) -> float:
+    r"""The sum-of-utility metric :math:`M = \mathbb{E}[\sum_i u_i(\vec a)]` under a profile (003).
+
+    .. math::
+
+        M = \sum_i \mathbb{E}[u_i(\vec a)]
+
+    Zero everywhere in a zero-sum game; in 003's prisoner's dilemma
+    :math:`M = -4 + X` with :math:`X` cooperators. An affine function of the
+    utility vector, it is not invariant when one player's utility is rescaled.
+
+    Parameters
+    ----------
+    payoffs : array_like, shape (n, |A_1|, ..., |A_n|)
+    profile : tuple of int, or sequence of n probability vectors
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        As :func:`expected_payoffs`.
+
+    See Also
+    --------
+    coordination_gap : the distance of :math:`M` below its maximum.
+
+    References
+    ----------
+    .. [1] Seed 003, "Sum of utility".
+
+    Examples
+    --------
+    >>> g = example_game("prisoners_dilemma_003")
+    >>> [utility_sum(g, (0, 0)), utility_sum(g, (0, 1)), utility_sum(g, (1, 1))]   # -4 + X
+    [-2.0, -3.0, -4.0]
+    """
+    return float(expected_payoffs(payoffs, profile).sum())
+
+
+def utility_covariance(payoffs, profile) -> np.ndarray:
+    r"""The covariance matrix of the players' utilities under a mixed profile (003).
+
+    .. math::
+
+        \Sigma_{ij} = \mathbb{E}[u_i u_j] - \mathbb{E}[u_i]\,\mathbb{E}[u_j]
+
+    For two players 003's metric is :math:`M = \mathrm{Cov}(u_1, u_2) =
+    \Sigma_{01}`. It is zero for every pure profile and, in a zero-sum game,
+    :math:`-\mathrm{Var}(u_1) \le 0`.
+
+    Parameters
+    ----------
+    payoffs : array_like, shape (n, |A_1|, ..., |A_n|)
+    profile : tuple of int, or sequence of n probability vectors
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, n)
+
+    Raises
+    ------
+    ValueError
+        As :func:`expected_payoffs`.
+
+    References
+    ----------
+    .. [1] Seed 003, "Covariance of utility".
+
+    Examples
+    --------
+    003's prisoner's dilemma with each player defecting with probability
+    :math:`p_i`: :math:`\mathrm{Cov}(u_1, u_2) = -2 \sum_i p_i (1 - p_i)`, which
+    is -1 for :math:`p_i = 1/2`.
+
+    >>> g = example_game("prisoners_dilemma_003")
+    >>> float(utility_covariance(g, [[0.5, 0.5], [0.5, 0.5]])[0, 1])
+    -1.0
+    """
+    u = _as_payoffs(payoffs)
+    joint = _joint(_as_profile(profile, u.shape[1:]))
+    n = u.shape[0]
+    flat_u = u.reshape(n, -1)
+    p = joint.ravel()
+    mean = flat_u @ p
+    centred = flat_u - mean[:, None]
+    return (centred * p) @ centred.T
+
+
+def ca_alignment(payoffs) -> float:
+    r"""The C-A alignment metric :math:`\alpha` of a game (003).
+
+    .. math::
+
+        \alpha = \max_{\vec a} \sum_i u_i(\vec a) - \sum_i \max_{\vec a} u_i(\vec a) \le 0
+
+    :math:`\alpha = 0` exactly when one pure profile is best for every player at
+    once (common-payoff games are an example). It is a global metric: it
+    ignores which profile is played.
+
+    Positive affine transformations. Adding a constant :math:`b_i` to one
+    player's utility leaves :math:`\alpha` unchanged (both terms move by
+    :math:`b_i`), and scaling every player by the same :math:`a > 0` scales
+    :math:`\alpha` by :math:`a`: this is the sense in which 003 calls
+    :math:`\alpha` "consistent with affine transformations". Scaling *one*
+    player's utility changes :math:`\alpha` although it changes nobody's
+    preferences: doubling the row player of 003's prisoner's dilemma gives
+    :math:`\alpha = -3` instead of -2. Only the equality case :math:`\alpha = 0`
+    is invariant under separate positive affine changes.
+
+    Parameters
+    ----------
+    payoffs : array_like, shape (n, |A_1|, ..., |A_n|)
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        For a payoff array of the wrong shape or with non-finite entries.
+
+    See Also
+    --------
+    coordination_gap : the gap of the other C-A inequality.
+
+    References
+    ----------
+    .. [1] Seed 003, "Constructing the C-A alignment metric".
+
+    Examples
+    --------
+    The document's two values: matching pennies :math:`(0) - (2) = -2` and the
+    prisoner's dilemma :math:`(4) - (6) = -2`.
+
+    >>> ca_alignment(example_game("matching_pennies"))
+    -2.0
+    >>> ca_alignment(example_game("prisoners_dilemma_003_shifted"))
+    -2.0
+    """
+    u = _as_payoffs(payoffs)
+    axes = _profile_axes(u)
+    return float(u.sum(axis=0).max() - u.max(axis=axes).sum())
+
+
+def coordination_gap(payoffs, profile) -> float:
+    r"""The gap of the Coordination inequality at a profile (003).
+
+    .. math::
+
+        \max_{\vec a} \sum_i u_i(\vec a) - \mathbb{E}\Big[\sum_i u_i(\vec a)\Big] \ge 0
+
+    Zero exactly when the profile maximises social welfare (for a mixed
+    profile: when it puts all its mass on welfare-maximising profiles); zero
+    for every profile of a constant-sum game.
+
+    Parameters
+    ----------
+    payoffs : array_like, shape (n, |A_1|, ..., |A_n|)
+    profile : tuple of int, or sequence of n probability vectors
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        As :func:`expected_payoffs`.
+
+    See Also
+    --------
+    ca_alignment, utility_sum
+
+    References
+    ----------
+    .. [1] Seed 003, "Social welfare and the Coordination-Alignment inequalities".
+
+    Examples
+    --------
+    Mutual defection in 004's prisoner's dilemma: welfare 2 against a best of 6.
+
+    >>> coordination_gap(example_game("prisoners_dilemma"), (1, 1))
+    4.0
+    """
+    u = _as_payoffs(payoffs)
+    return float(u.sum(axis=0).max() - utility_sum(u, profile))
+
+
+def pure_nash(payoffs) -> list[tuple[int, ...]]:
+    r"""The pure Nash equilibria: profiles where no player gains by deviating alone.
+
+    .. math::
+
+        u_i(\vec a) \ge u_i(a_i', \vec a_{-i}) \quad \text{for every player } i
+        \text{ and action } a_i'
+
+    Ties count as best responses (weak equilibria are included).
+
+    Parameters
+    ----------
+    payoffs : array_like, shape (n, |A_1|, ..., |A_n|)
+
+    Returns
+    -------
+    list of tuple of int
+        In lexicographic order; empty when there is none.
+
+    Raises
+    ------
+    ValueError
+        For a malformed payoff array.
+
+    See Also
+    --------
+    maxmin
+
+    References
+    ----------
+    .. [1] Seed 004, "Games and equilibria": the prisoner's dilemma "has just
+       one equilibrium, and it is (D, D)".
+
+    Examples
+    --------
+    >>> pure_nash(example_game("prisoners_dilemma"))
+    [(1, 1)]
+    >>> pure_nash(example_game("matching_pennies"))
+    []
+    """
+    u = _as_payoffs(payoffs)
+    best = np.ones(u.shape[1:], dtype=bool)
+    for i in range(u.shape[0]):
+        best &= u[i] >= u[i].max(axis=i, keepdims=True)
+    return [tuple(int(a) for a in idx) for idx in np.argwhere(best)]
+
+
+class Maxmin(NamedTuple):
+    """A player's maxmin (security) strategy and the utility it guarantees."""
+
+    strategy: np.ndarray
+    value: float
+
+
+def maxmin(payoffs, player: int) -> Maxmin:
+    r"""A player's maxmin mixed strategy and security value, by linear programming.
+
+    .. math::
+
+        v_i = \max_{x_i \in \Delta(A_i)} \min_{\vec a_{-i}}
+            \sum_{a_i} x_i(a_i)\, u_i(a_i, \vec a_{-i})
+
+    The inner minimum may run over the others' pure profiles: the expected
+    utility is linear in each opponent's strategy, so a pure profile attains it.
+
+    Parameters
+    ----------
+    payoffs : array_like, shape (n, |A_1|, ..., |A_n|)
+    player : int
+        The player's index, 0..n-1.
+
+    Returns
+    -------
+    Maxmin
+        ``strategy`` (a probability vector over the player's actions; one of
+        possibly several optimal ones) and ``value`` :math:`v_i` (unique).
+
+    Raises
+    ------
+    ValueError
+        For a malformed game or a player index out of range.
+
+    See Also
+    --------
+    threat_point
+
+    Examples
+    --------
+    Matching pennies: mixing evenly guarantees 0.
+
+    >>> m = maxmin(example_game("matching_pennies"), 0)
+    >>> m.strategy.round(6).tolist(), round(m.value, 6)
+    ([0.5, 0.5], 0.0)
+    """
+    u = _as_payoffs(payoffs)
+    n = u.shape[0]
+    if isinstance(player, bool) or not isinstance(player, (int, np.integer)) or not 0 <= player < n:
+        raise ValueError(f"player = {player!r}; expected a player index in 0..{n - 1}")
+    ui = np.moveaxis(u[player], player, 0)
+    m = ui.shape[0]
+    rows = ui.reshape(m, -1).T  # one row per pure profile of the others
+    # variables (x_1..x_m, v): maximise v subject to v - rows @ x <= 0, sum x = 1
+    c = np.zeros(m + 1)
+    c[-1] = -1.0
+    a_ub = np.hstack([-rows, np.ones((rows.shape[0], 1))])
+    a_eq = np.hstack([np.ones((1, m)), np.zeros((1, 1))])
+    bounds = [(0, None)] * m + [(None, None)]
+    res = linprog(c, A_ub=a_ub, b_ub=np.zeros(rows.shape[0]), A_eq=a_eq, b_eq=[1.0], bounds=bounds, method="highs")
+    x = np.clip(res.x[:m], 0.0, None)
+    x = x / x.sum()
+    # The guarantee of the returned strategy, recomputed exactly from the payoffs.
+    return Maxmin(strategy=x, value=float((rows @ x).min()))
+
+
+class ThreatPoint(NamedTuple):
+    """The maxmin profile :math:`\\vec a_0` and what it gives each player."""
+
+    strategies: tuple
+    payoffs: np.ndarray
+    security: np.ndarray
+
+
+def threat_point(payoffs) -> ThreatPoint:
+    r"""003's threat point: every player plays a maxmin strategy.
+
+    .. math::
+
+        \vec a_0 = (x_1^{\max\min}, \dots, x_n^{\max\min}), \qquad
+        d_i = \mathbb{E}[u_i(\vec a_0)]
+
+    Note the difference between :math:`d_i`, the utility at the profile
+    :math:`\vec a_0`, which defines 003's surplus, and the security value
+    :math:`v_i \le d_i` that player :math:`i`'s maxmin strategy guarantees.
+    003 claims that a player playing a best response has non-negative surplus;
+    that holds against :math:`v_i` but can fail against :math:`d_i` (see
+    :func:`surplus`).
+
+    Parameters
+    ----------
+    payoffs : array_like, shape (n, |A_1|, ..., |A_n|)
+
+    Returns
+    -------
+    ThreatPoint
+        ``strategies`` (one maxmin strategy per player), ``payoffs``
+        (:math:`d_i`) and ``security`` (:math:`v_i`), both of shape (n,).
+
+    Raises
+    ------
+    ValueError
+        For a malformed payoff array.
+
+    See Also
+    --------
+    maxmin, surplus, nash_bargaining
+
+    References
+    ----------
+    .. [1] Seed 003, "Connections to broader game theory".
+
+    Examples
+    --------
+    In 004's prisoner's dilemma defecting guarantees 1, and both defecting gives 1.
+
+    >>> tp = threat_point(example_game("prisoners_dilemma"))
+    >>> tp.payoffs.round(6).tolist(), tp.security.round(6).tolist()
+    ([1.0, 1.0], [1.0, 1.0])
+    """
+    u = _as_payoffs(payoffs)
+    found = [maxmin(u, i) for i in range(u.shape[0])]
+    strategies = tuple(f.strategy for f in found)
+    return ThreatPoint(strategies=strategies, payoffs=expected_payoffs(u, strategies),
+                       security=np.array([f.value for f in found]))
+
+
+def surplus(payoffs, profile, threat: ThreatPoint | None = None) -> np.ndarray:
+    r"""Each player's surplus over the threat point, :math:`s_i(\vec a) = u_i(\vec a) - u_i(\vec a_0)` (003).
+
+    .. math::
+
+        s_i(\vec a) = \mathbb{E}[u_i(\vec a)] - \mathbb{E}[u_i(\vec a_0)]
+
+    003 says a player playing a best response has :math:`s_i \ge 0` "by
+    definition of maxmin". That is true of the surplus over the security value
+    :math:`v_i` but not of this one, which the document defines: in the game
+    with row utilities [[3, 0], [2, 1]] and a column player whose maxmin action
+    is the first column, the row player's maxmin action is the second row,
+    :math:`u_1(\vec a_0) = 2`, and her best response to the second column earns
+    1, a surplus of -1.
+
+    Parameters
+    ----------
+    payoffs : array_like, shape (n, |A_1|, ..., |A_n|)
+    profile : tuple of int, or sequence of n probability vectors
+    threat : ThreatPoint, optional
+        From :func:`threat_point`; computed when omitted.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+
+    Raises
+    ------
+    ValueError
+        As :func:`expected_payoffs`, or for a threat point of the wrong length.
+
+    See Also
+    --------
+    threat_point, nash_bargaining
+
+    References
+    ----------
+    .. [1] Seed 003, "Connections to broader game theory".
+
+    Examples
+    --------
+    Mutual cooperation in 004's prisoner's dilemma: 3 - 1 for each.
+
+    >>> surplus(example_game("prisoners_dilemma"), (0, 0)).round(6).tolist()
+    [2.0, 2.0]
+    """
+    u = _as_payoffs(payoffs)
+    tp = threat_point(u) if threat is None else threat
+    d = np.asarray(tp.payoffs, dtype=np.float64)
+    if d.shape != (u.shape[0],):
+        raise ValueError(f"threat.payoffs has shape {d.shape}; expected one utility per player, ({u.shape[0]},)")
+    return expected_payoffs(u, profile) - d
+
+
+class Bargain(NamedTuple):
+    """The Nash bargaining outcome over pure profiles; ``profile`` is None for disagreement."""
+
+    profile: tuple | None
+    product: float
+    surplus: np.ndarray
+
+
+def nash_bargaining(payoffs) -> Bargain:
+    r"""The pure profile maximising the Nash product of surpluses over the threat point (003).
+
+    .. math::
+
+        \vec a^{N} = \arg\max_{\vec a \,:\, s_i(\vec a) \ge 0 \ \forall i}
+            \prod_i s_i(\vec a)
+
+    The search runs over the game's pure profiles (no randomised agreements).
+    If no pure profile gives every player a non-negative surplus, the players
+    stay at the threat point: ``profile`` is None, the product 0 and the surplus
+    zero. Ties go to the first profile in lexicographic order. The maximiser
+    is unchanged by a positive affine change of any player's utility (003).
+
+    Parameters
+    ----------
+    payoffs : array_like, shape (n, |A_1|, ..., |A_n|)
+
+    Returns
+    -------
+    Bargain
+        ``profile``, ``product`` and ``surplus`` (shape (n,)).
+
+    Raises
+    ------
+    ValueError
+        For a malformed payoff array.
+
+    See Also
+    --------
+    threat_point, surplus
+
+    References
+    ----------
+    .. [1] Seed 003, "Connections to broader game theory".
+
+    Examples
+    --------
+    004's prisoner's dilemma: mutual cooperation, product (3 - 1)(3 - 1) = 4.
+
+    >>> b = nash_bargaining(example_game("prisoners_dilemma"))
+    >>> b.profile, round(b.product, 6)
+    ((0, 0), 4.0)
+    """
+    u = _as_payoffs(payoffs)
+    d = threat_point(u).payoffs
+    s = np.moveaxis(u, 0, -1) - d  # (|A_1|, ..., |A_n|, n)
+    feasible = (s >= 0).all(axis=-1)
+    if not feasible.any():
+        return Bargain(profile=None, product=0.0, surplus=np.zeros(u.shape[0]))
+    product = np.where(feasible, s.prod(axis=-1), -np.inf)
+    flat = int(np.argmax(product))  # first maximiser in C order = lexicographic
+    idx = tuple(int(a) for a in np.unravel_index(flat, product.shape))
+    return Bargain(profile=idx, product=float(product[idx]), surplus=s[idx].copy())
+
+
+def _payoff_number(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(value):
+        raise ValueError(f"{name} = {value!r}; expected a finite real payoff")
+    return float(value)
+
+
+def dilemma_game(R, S, T, P) -> np.ndarray:
+    r"""The symmetric 2 x 2 game of 004's "matrix game social dilemmas" table.
+
+    ===  ======  ======
+         C       D
+    ===  ======  ======
+    C    R, R    S, T
+    D    T, S    P, P
+    ===  ======  ======
+
+    Action 0 is C (cooperate), 1 is D (defect); the row player's payoff is first.
+
+    Parameters
+    ----------
+    R, S, T, P : float
+        Reward, sucker's payoff, temptation, punishment.
+
+    Returns
+    -------
+    numpy.ndarray, shape (2, 2, 2)
+
+    Raises
+    ------
+    ValueError
+        For a non-finite or non-numeric payoff.
+
+    See Also
+    --------
+    dilemma_parameters : the inverse.
+
+    Examples
+    --------
+    >>> bool((dilemma_game(3, 0, 4, 1) == example_game("prisoners_dilemma")).all())
+    True
+    """
+    r, s, t, p = (_payoff_number(k, v) for k, v in zip("RSTP", (R, S, T, P)))
+    row = np.array([[r, s], [t, p]])
+    return np.stack([row, row.T])
+
+
+def dilemma_parameters(payoffs) -> tuple[float, float, float, float]:
+    """The (R, S, T, P) of a symmetric 2 x 2 game.
+
+    Parameters
+    ----------
+    payoffs : array_like, shape (2, 2, 2)
+        Symmetric: the column player's utilities are the transpose of the row
+        player's.
+
+    Returns
+    -------
+    tuple of float
+        (R, S, T, P) = (u_1(C,C), u_1(C,D), u_1(D,C), u_1(D,D)).
+
+    Raises
+    ------
+    ValueError
+        For a game that is not 2 x 2 or not symmetric.
+
+    See Also
+    --------
+    dilemma_game, classify_dilemma
+
+    Examples
+    --------
+    >>> dilemma_parameters(example_game("stag_hunt"))
+    (4.0, 0.0, 3.0, 1.0)
+    """
+    u = _as_payoffs(payoffs)
+    if u.shape != (2, 2, 2):
+        raise ValueError(f"payoffs has shape {u.shape}; expected a two-player 2 x 2 game, shape (2, 2, 2)")
+    if not np.array_equal(u[1], u[0].T):
+        raise ValueError("payoffs is not symmetric: payoffs[1] must equal payoffs[0].T "
+                         f"(got {u[0].tolist()} and {u[1].tolist()})")
+    return float(u[0, 0, 0]), float(u[0, 0, 1]), float(u[0, 1, 0]), float(u[0, 1, 1])
+
+
+def classify_dilemma(R, S, T, P) -> str:
+    r"""Which of 004's three classic social dilemmas a symmetric 2 x 2 game is.
+
+    .. math::
+
+        \text{chicken: } T > R > S > P, \quad
+        \text{stag hunt: } R > T > P > S, \quad
+        \text{prisoner's dilemma: } T > R > P > S
+
+    Anything else, ties included, is ``"none"``. 004 also states the social
+    dilemma inequalities :math:`R > P`, :math:`R > S` and greed :math:`T > R` or
+    fear :math:`P > S` (:func:`dilemma_motives`); these admit games that fit no
+    chain, e.g. :math:`R > P > T > S` (fear without greed), which is a social
+    dilemma by the inequalities but ``"none"`` here.
+
+    Parameters
+    ----------
+    R, S, T, P : float
+        Reward, sucker's payoff, temptation, punishment.
+
+    Returns
+    -------
+    {"prisoners_dilemma", "chicken", "stag_hunt", "none"}
+
+    Raises
+    ------
+    ValueError
+        For a non-finite or non-numeric payoff.
+
+    See Also
+    --------
+    dilemma_motives, dilemma_parameters
+
+    References
+    ----------
+    .. [1] Seed 004, "The three classic types of social dilemma".
+
+    Examples
+    --------
+    004's three games:
+
+    >>> classify_dilemma(3, 1, 4, 0), classify_dilemma(4, 0, 3, 1), classify_dilemma(3, 0, 4, 1)
+    ('chicken', 'stag_hunt', 'prisoners_dilemma')
+    """
+    r, s, t, p = (_payoff_number(k, v) for k, v in zip("RSTP", (R, S, T, P)))
+    if t > r > p > s:
+        return "prisoners_dilemma"
+    if t > r > s > p:
+        return "chicken"
+    if r > t > p > s:
+        return "stag_hunt"
+    return "none"
+
+
+class Motives(NamedTuple):
+    """004's greed and fear flags and whether the social dilemma inequalities hold."""
+
+    greed: bool
+    fear: bool
+    social_dilemma: bool
+
+
+def dilemma_motives(R, S, T, P) -> Motives:
+    r"""Greed, fear and the social dilemma inequalities of a symmetric 2 x 2 game (004).
+
+    .. math::
+
+        \text{greed: } T > R, \qquad \text{fear: } P > S, \qquad
+        \text{social dilemma: } R > P \wedge R > S \wedge (\text{greed} \vee \text{fear})
+
+    Parameters
+    ----------
+    R, S, T, P : float
+
+    Returns
+    -------
+    Motives
+        ``greed``, ``fear``, ``social_dilemma``.
+
+    Raises
+    ------
+    ValueError
+        For a non-finite or non-numeric payoff.
+
+    See Also
+    --------
+    classify_dilemma
+
+    References
+    ----------
+    .. [1] Seed 004, "Social dilemma inequalities".
+
+    Examples
+    --------
+    Chicken is driven by greed, the stag hunt by fear:
+
+    >>> tuple(dilemma_motives(3, 1, 4, 0)), tuple(dilemma_motives(4, 0, 3, 1))
+    ((True, False, True), (False, True, True))
+    """
+    r, s, t, p = (_payoff_number(k, v) for k, v in zip("RSTP", (R, S, T, P)))
+    greed, fear = t > r, p > s
+    return Motives(greed=greed, fear=fear, social_dilemma=r > p and r > s and (greed or fear))
+
