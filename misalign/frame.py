@@ -1,0 +1,734 @@
+r"""Score a population stored as tidy tables: in memory, out of core, or on a Dask cluster.
+
+``agents`` is a long table, one row per agent and problem area (columns
+``agent``, ``area``, ``goal``, ``weight``); ``conflicts`` lists the conflict of
+every unordered pair of goals per area (``area``, ``goal_a``, ``goal_b``,
+``conflict``). :func:`score_frame` returns exactly what :func:`misalign.misalignment`
+returns on the same population, for every option, without ever holding the
+population in memory at once.
+
+The same reduction serves every backend. Each partition (a slice of a pandas
+frame, or a partition of a Dask frame read from Parquet or CSV files) is
+reduced to a small summary per group, area and goal,
+
+.. math::
+
+    N_g = |\mathcal{A}_g|, \qquad S_g = \sum_{a \in \mathcal{A}_g} w^a, \qquad
+    s_g = \sum_{a \in \mathcal{A}_g} \sqrt{w^a},
+
+and summaries add up. The area score then needs only :math:`O(k^2)` work:
+:math:`s^\top C s` for the geometric weight mean, :math:`S^\top C N` for the
+arithmetic one, :math:`N^\top C N` without weights (see :mod:`misalign.model`).
+The minimum, maximum and harmonic means do not factorize into group sums; for
+them each summary also carries the weight distribution of every goal group (how
+many agents hold goal *g* with weight *w*), which merges by adding counts and is
+finally scored by the model's sort-based (minimum, maximum) or atom-pairing
+(harmonic) exact sums. That path needs memory proportional to the number of
+distinct (goal, weight) values, at most the number of agents of one area.
+
+The population size *n* of a group is its number of distinct agents: an agent
+without a row for some area holds the null goal there. Distinct agents are
+counted, and duplicate (agent, area) rows found, with one bitmap per group and
+area when agent ids are integers numbered closely (1 bit per id); other ids fall
+back to sorted arrays of ids, exact but with memory proportional to the number
+of rows.
+
+Labels of goals and areas may be integers or strings; ``7``, ``7.0`` and
+``"7"`` name the same label, so that a table read from CSV matches one built in
+code. A goal of 0, the empty string or a missing value is the null goal
+:math:`g_0`; such rows may leave ``weight`` empty.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ._validation import AREA_MEANS, PAIRS, WEIGHT_MEANS, as_conflict, check_option
+from .model import _ordered_pair_sums, _padded, _scale, combine_areas
+
+__all__ = ["score_frame"]
+
+AGENT_COLUMNS = ("agent", "area", "goal", "weight")
+CONFLICT_COLUMNS = ("area", "goal_a", "goal_b", "conflict")
+OVERALL = "(overall)"
+# Weight means that need the weight distribution of every goal group.
+_DISTRIBUTION_MEANS = ("min", "max", "harmonic")
+# Rows per slice when a pandas frame is reduced in-process (bounds temporaries).
+_PANDAS_CHUNK = 1 << 21
+# A merged agent bitmap may be this much sparser than the ids it holds before
+# the exact sorted-array representation takes over.
+_BITMAP_SLACK = 8
+_INTEGER_TEXT = re.compile(r"-?(0|[1-9][0-9]*)")
+_INVALID = object()
+
+
+# --------------------------------------------------------------------------- labels
+
+def _canonical(label):
+    """A label in canonical form: None for the null goal, int or str otherwise."""
+    if label is None or label is pd.NA or label is pd.NaT:
+        return None
+    if isinstance(label, (bool, np.bool_)):
+        return _INVALID
+    if isinstance(label, (float, np.floating)):
+        if np.isnan(label):
+            return None
+        if not float(label).is_integer():
+            return _INVALID
+        label = int(label)
+    elif isinstance(label, (int, np.integer)):
+        label = int(label)
+    elif isinstance(label, str):
+        if _INTEGER_TEXT.fullmatch(label):
+            label = int(label)
+    else:
+        return _INVALID
+    if label == 0 or label == "":
+        return None
+    return label
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, list]:
+    """Integer codes per row (-1 for missing) and the labels they stand for."""
+    if values.dtype.kind in "iu":
+        a = values.to_numpy()
+        if a.size == 0:
+            return np.zeros(0, dtype=np.intp), []
+        lo, hi = int(a.min()), int(a.max())
+        if hi - lo < 1 << 16:
+            return (a - lo).astype(np.intp), list(range(lo, hi + 1))
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes.astype(np.intp, copy=False), list(uniques)
+
+
+def _show(label) -> str:
+    return repr(label.item() if isinstance(label, np.generic) else label)
+
+
+# --------------------------------------------------------------------------- conflicts
+
+@dataclass(frozen=True)
+class _Areas:
+    """The problem areas of a conflict table: labels, goals and matrices."""
+
+    labels: tuple
+    goals: tuple  # per area, the goal labels in id order 1..k
+    matrices: tuple
+    offsets: np.ndarray  # first slot of each area in the per-group sum vectors
+
+    @property
+    def slots(self) -> int:
+        return int(self.offsets[-1])
+
+    @property
+    def index(self) -> dict:
+        return {a: j for j, a in enumerate(self.labels)}
+
+
+def _read_small(table, name: str) -> pd.DataFrame:
+    if isinstance(table, pd.DataFrame):
+        return table
+    if hasattr(table, "compute") and hasattr(table, "npartitions"):
+        return table.compute()
+    if isinstance(table, (str, os.PathLike)):
+        files = _files(table, name)
+        if all(_is_csv(f) for f in files):
+            return pd.concat([pd.read_csv(f, dtype={"area": str, "goal_a": str, "goal_b": str}) for f in files],
+                             ignore_index=True)
+        return pd.read_parquet(files if len(files) > 1 else files[0])
+    raise ValueError(f"{name} must be a pandas or Dask DataFrame or a path to CSV or Parquet files; "
+                     f"got {type(table).__name__}")
+
+
+def _check_columns(columns, expected, name: str) -> None:
+    missing = [c for c in expected if c not in columns]
+    if missing:
+        raise ValueError(f"{name} is missing column(s) {', '.join(repr(c) for c in missing)}; expected columns "
+                         f"{', '.join(expected)} (found {', '.join(repr(c) for c in columns) or 'none'})")
+
+
+def _conflict_areas(conflicts) -> _Areas:
+    table = _read_small(conflicts, "conflicts")
+    _check_columns(list(table.columns), CONFLICT_COLUMNS, "conflicts")
+    value = table["conflict"]
+    if value.dtype.kind not in "iuf":
+        raise ValueError(f"conflicts column 'conflict' has dtype {value.dtype}; expected numbers in [0, 1]")
+    v = value.to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(v) | (v < 0) | (v > 1)
+    if bad.any():
+        raise ValueError(f"conflicts column 'conflict' has value {float(v[bad][0])!r} ({int(bad.sum())} rows); "
+                         "expected a finite conflict in [0, 1]")
+    pairs: dict = {}
+    goals: dict = {}
+    for col in ("area", "goal_a", "goal_b"):
+        labels = [_canonical(x) for x in table[col].tolist()]
+        wrong = [(x, lab) for x, lab in zip(table[col].tolist(), labels) if lab is None or lab is _INVALID]
+        if wrong:
+            what = "a missing or null (0) label" if wrong[0][1] is None else "a label that is not a string or integer"
+            raise ValueError(f"conflicts column {col!r} has value {_show(wrong[0][0])} ({len(wrong)} rows): "
+                             f"{what}; every row names an area and two explicit goals")
+        table = table.assign(**{col: pd.Series(labels, index=table.index, dtype=object)})
+    for area, a, b, c in zip(table["area"], table["goal_a"], table["goal_b"], v.tolist()):
+        if area == OVERALL:
+            raise ValueError(f"conflicts column 'area' has value {OVERALL!r}, which is reserved for the overall "
+                             "score; rename that area")
+        known = goals.setdefault(area, {})
+        for g in (a, b):
+            known.setdefault(g, len(known))
+        if a == b:
+            if c != 0:
+                raise ValueError(f"conflicts row for area {_show(area)}, goal_a = goal_b = {_show(a)} has conflict "
+                                 f"{c!r}; a goal never conflicts with itself, expected 0")
+            continue
+        key = (area, *sorted((a, b), key=lambda g: known[g]))
+        if key in pairs and pairs[key] != c:
+            raise ValueError(f"conflicts gives area {_show(area)}, goals {_show(key[1])} and {_show(key[2])} twice "
+                             f"with different values ({pairs[key]!r} and {c!r}); expected one value per pair")
+        pairs[key] = c
+    labels, goal_lists, matrices = [], [], []
+    for area, known in goals.items():
+        order = list(known)
+        k = len(order)
+        m = np.zeros((k, k))
+        missing = []
+        for i in range(k):
+            for j in range(i + 1, k):
+                c = pairs.get((area, order[i], order[j]))
+                if c is None:
+                    missing.append((order[i], order[j]))
+                else:
+                    m[i, j] = m[j, i] = c
+        if missing:
+            a, b = missing[0]
+            raise ValueError(f"conflicts has no row for area {_show(area)}, goals {_show(a)} and {_show(b)} "
+                             f"({len(missing)} pairs missing in that area); expected every unordered pair of the "
+                             "area's goals (a row goal_a = goal_b with conflict 0 declares a goal on its own)")
+        labels.append(area)
+        goal_lists.append(tuple(order))
+        matrices.append(as_conflict(m, f"conflict matrix of area {_show(area)}"))
+    if not labels:
+        raise ValueError("conflicts has no rows; expected at least one area with its goals")
+    offsets = np.concatenate([[0], np.cumsum([len(g) + 1 for g in goal_lists])]).astype(np.int64)
+    return _Areas(tuple(labels), tuple(goal_lists), tuple(matrices), offsets)
+
+
+# --------------------------------------------------------------------------- agent sets
+
+class _AgentSet:
+    """The distinct agent ids of one group and area: a bitmap or a sorted array.
+
+    A bitmap starts at ``lo`` (a multiple of 8) and holds bit ``i`` for id
+    ``lo + i``; it is used while ids are dense. Any other set is a sorted array
+    of unique ids, exact for every id type.
+    """
+
+    __slots__ = ("lo", "bits", "ids", "count")
+
+    def __init__(self, *, lo=None, bits=None, ids=None, count=None):
+        self.lo, self.bits, self.ids = lo, bits, ids
+        self.count = int(count if count is not None else (ids.size if ids is not None
+                                                          else np.bitwise_count(bits).sum()))
+
+    def as_ids(self) -> np.ndarray:
+        if self.ids is not None:
+            return self.ids
+        return self.lo + np.flatnonzero(np.unpackbits(self.bits))
+
+    def merge(self, other: "_AgentSet") -> tuple["_AgentSet", int, object]:
+        """Union, the number of ids in both, and one such id (or None)."""
+        if self.bits is not None and other.bits is not None:
+            lo = min(self.lo, other.lo)
+            hi = max(self.lo + 8 * self.bits.size, other.lo + 8 * other.bits.size)
+            if hi - lo <= _BITMAP_SLACK * (self.count + other.count) + (1 << 20):
+                out = np.zeros((hi - lo) // 8, dtype=np.uint8)
+                a = (self.lo - lo) // 8
+                out[a:a + self.bits.size] = self.bits
+                b = (other.lo - lo) // 8
+                seg = out[b:b + other.bits.size]
+                both = seg & other.bits
+                overlap = int(np.bitwise_count(both).sum())
+                example = None
+                if overlap:
+                    example = other.lo + int(np.flatnonzero(np.unpackbits(both))[0])
+                seg |= other.bits
+                return _AgentSet(lo=lo, bits=out, count=self.count + other.count - overlap), overlap, example
+        x, y = self.as_ids(), other.as_ids()
+        both = np.intersect1d(x, y, assume_unique=True)
+        union = np.union1d(x, y)
+        return _AgentSet(ids=union), int(both.size), (both[0] if both.size else None)
+
+
+def _agent_sets(agent: np.ndarray, block: np.ndarray, n_blocks: int):
+    """Agent sets per block, surplus (duplicate) rows, and one duplicated (block, id)."""
+    sets = {}
+    if agent.dtype.kind in "iu" and agent.size:
+        lo = int(agent.min())
+        lo -= lo % 8
+        span = int(agent.max()) - lo + 1
+        span += -span % 8
+        if n_blocks * span <= 4 * agent.size + (1 << 16):
+            counts = np.bincount(block * span + (agent - lo), minlength=n_blocks * span).reshape(n_blocks, span)
+            surplus = int(agent.size - np.count_nonzero(counts))
+            example = None
+            if surplus:
+                b, i = np.unravel_index(int(np.argmax(counts > 1)), counts.shape)
+                example = (int(b), lo + int(i))
+            bits = np.packbits(counts > 0, axis=1)
+            for b in np.flatnonzero(np.bincount(block, minlength=n_blocks)):
+                sets[int(b)] = _AgentSet(lo=lo, bits=bits[b].copy())
+            return sets, surplus, example
+    keys = pd.DataFrame({"b": block, "a": agent})
+    dup = keys.duplicated().to_numpy()
+    surplus = int(dup.sum())
+    example = None
+    if surplus:
+        first = int(np.argmax(dup))
+        example = (int(block[first]), agent[first])
+    unique = keys[~dup]
+    for b, ids in unique.groupby("b", sort=True)["a"]:
+        sets[int(b)] = _AgentSet(ids=np.sort(ids.to_numpy()))
+    return sets, surplus, example
+
+
+# --------------------------------------------------------------------------- partition summaries
+
+@dataclass(frozen=True)
+class _Task:
+    areas: _Areas
+    by: tuple
+    weight_mean: str
+
+
+class _Summary:
+    """What one partition contributes; summaries of disjoint rows merge exactly."""
+
+    def __init__(self):
+        self.sums = {}  # group -> (3, slots): counts, sum of w, sum of sqrt(w)
+        self.agents = {}  # (group, area id) -> _AgentSet
+        self.atoms = {}  # group -> Series of counts indexed by (slot, weight)
+        self.problems = {}  # (kind, detail) -> [rows, example]
+
+    def problem(self, key, rows: int, example) -> None:
+        entry = self.problems.setdefault(key, [0, example])
+        entry[0] += rows
+
+    def merge(self, other: "_Summary") -> "_Summary":
+        for key, (rows, example) in other.problems.items():
+            self.problem(key, rows, example)
+        # Agent sets keep merging after a duplicate so that every duplicate is counted.
+        for key, agents in other.agents.items():
+            if key in self.agents:
+                agents, overlap, example = self.agents[key].merge(agents)
+                if overlap:
+                    self.problem(("duplicate",), overlap, (key[1], _python(example)))
+            self.agents[key] = agents
+        if self.problems:
+            return self
+        for g, s in other.sums.items():
+            self.sums[g] = self.sums[g] + s if g in self.sums else s
+        for g, atoms in other.atoms.items():
+            if g in self.atoms:
+                atoms = pd.concat([self.atoms[g], atoms]).groupby(level=[0, 1], sort=False).sum()
+            self.atoms[g] = atoms
+        return self
+
+
+def _python(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _summarize(df: pd.DataFrame, task: _Task) -> _Summary:
+    """Reduce one partition of the agents table to a :class:`_Summary`."""
+    out = _Summary()
+    areas = task.areas
+    m = len(areas.labels)
+    rows = len(df)
+    if rows == 0:
+        return out
+    agent_col = df["agent"]
+    for col in ("agent", *task.by):
+        na = df[col].isna().to_numpy()
+        if na.any():
+            out.problem(("missing", col), int(na.sum()), None)
+    if task.by:
+        keys = df[list(task.by)]
+        gcode = keys.groupby(list(task.by), sort=False, dropna=False).ngroup().to_numpy(dtype=np.intp)
+        groups = [tuple(_python(v) for v in t) for t in keys.drop_duplicates().itertuples(index=False, name=None)]
+    else:
+        gcode = np.zeros(rows, dtype=np.intp)
+        groups = [()]
+
+    # Areas: map labels to ids through a lookup over the partition's distinct labels.
+    acode, alabels = _codes(df["area"])
+    index = areas.index
+    alut = np.array([index.get(_canonical(a), -1) for a in alabels] + [-1], dtype=np.intp)
+    area_id = alut[acode]
+    bad_area = area_id < 0
+    if bad_area.any():
+        per_label = np.bincount(acode[bad_area] + 1, minlength=len(alabels) + 1)
+        for code in np.flatnonzero(per_label):
+            label = None if code == 0 else alabels[code - 1]
+            out.problem(("area", _canonical(label) if label is not None else None), int(per_label[code]), label)
+        area_id = np.where(bad_area, 0, area_id)
+
+    # Goals: a (area, label) lookup table gives each row its goal id 1..k, 0 for the null goal.
+    gcode_goal, glabels = _codes(df["goal"])
+    canon = [_canonical(g) for g in glabels]
+    lut = np.full((m, len(glabels) + 1), -1, dtype=np.intp)
+    lut[:, -1] = 0  # missing goal
+    for j, goals in enumerate(areas.goals):
+        ids = {g: i + 1 for i, g in enumerate(goals)}
+        for c, label in enumerate(canon):
+            if label is None:
+                lut[j, c] = 0
+            elif label is not _INVALID:
+                lut[j, c] = ids.get(label, -1)
+            else:
+                lut[j, c] = -2
+    gid = lut[area_id, gcode_goal]
+    bad_goal = (gid < 0) & ~bad_area
+    if bad_goal.any():
+        pair = area_id[bad_goal] * (len(glabels) + 1) + gcode_goal[bad_goal]
+        per_pair = np.bincount(pair, minlength=m * (len(glabels) + 1))
+        for p in np.flatnonzero(per_pair):
+            j, c = divmod(int(p), len(glabels) + 1)
+            kind = "goal" if canon[c] is not _INVALID else "goal label"
+            out.problem((kind, areas.labels[j], canon[c] if kind == "goal" else repr(glabels[c])),
+                        int(per_pair[p]), glabels[c])
+    gid = np.where(gid < 0, 0, gid)
+
+    # Weights: every row with a goal needs a finite weight in [0, 1].
+    wcol = df["weight"]
+    if wcol.dtype.kind not in "iuf":
+        raise ValueError(f"agents column 'weight' has dtype {wcol.dtype}; expected numbers in [0, 1]")
+    w = wcol.to_numpy(dtype=np.float64, na_value=np.nan)
+    nan = np.isnan(w)
+    for kind, bad in (("nan", nan & (gid > 0)), ("range", (w < 0) | (w > 1) | np.isinf(w))):
+        if bad.any():
+            i = int(np.argmax(bad))
+            out.problem(("weight", kind), int(bad.sum()), (float(w[i]), _python(agent_col.iloc[i]), areas.labels[area_id[i]]))
+    if out.problems:
+        return out
+    if nan.any():
+        w = np.where(nan, 0.0, w)
+
+    n_groups = len(groups)
+    slot = areas.offsets[area_id] + gid
+    flat = gcode * areas.slots + slot
+    size = n_groups * areas.slots
+    sums = np.zeros((3, size))
+    sums[0] = np.bincount(flat, minlength=size)
+    if task.weight_mean in ("arithmetic", "max"):
+        sums[1] = np.bincount(flat, weights=w, minlength=size)
+    if task.weight_mean == "geometric":
+        sums[2] = np.bincount(flat, weights=np.sqrt(w), minlength=size)
+    sums = sums.reshape(3, n_groups, areas.slots)
+    for i, g in enumerate(groups):
+        out.sums[g] = sums[:, i].copy()
+
+    agent = agent_col.to_numpy()
+    sets, surplus, example = _agent_sets(agent, gcode * m + area_id, n_groups * m)
+    for b, s in sets.items():
+        gi, j = divmod(b, m)
+        out.agents[(groups[gi], j)] = s
+    if surplus:
+        out.problem(("duplicate",), surplus, (example[0] % m, _python(example[1])))
+
+    if task.weight_mean in _DISTRIBUTION_MEANS:
+        held = gid > 0
+        atoms = pd.DataFrame({"g": gcode[held], "slot": slot[held], "w": w[held]}).value_counts(sort=False)
+        for gi, part in atoms.groupby(level=0, sort=False):
+            out.atoms[groups[int(gi)]] = part.droplevel(0)
+    return out
+
+
+def _merge(*summaries: _Summary) -> _Summary:
+    acc = summaries[0]
+    for s in summaries[1:]:
+        acc = acc.merge(s)
+    return acc
+
+
+# --------------------------------------------------------------------------- errors
+
+def _raise_problems(problems: dict, areas: _Areas) -> None:
+    order = {"missing": 0, "area": 1, "goal label": 2, "goal": 3, "weight": 4, "duplicate": 5}
+    messages = []
+    for key, (rows, example) in sorted(problems.items(), key=lambda kv: (order[kv[0][0]], repr(kv[0]))):
+        kind = key[0]
+        if kind == "missing":
+            messages.append(f"column {key[1]!r} is missing on {rows} rows; expected a value on every row")
+        elif kind == "area":
+            known = ", ".join(_show(a) for a in areas.labels)
+            value = "missing" if example is None else f"value {_show(example)}"
+            messages.append(f"column 'area' has {value} on {rows} rows but no conflict table for it; "
+                            f"the conflict table covers areas {known}")
+        elif kind == "goal label":
+            messages.append(f"column 'goal' has value {_show(example)} on {rows} rows in area {_show(key[1])}; "
+                            "expected a goal label that is a string or an integer")
+        elif kind == "goal":
+            known = ", ".join(_show(g) for g in areas.goals[areas.index[key[1]]])
+            messages.append(f"column 'goal' has value {_show(example)} on {rows} rows in area {_show(key[1])}, "
+                            f"which the conflict table does not list; goals there: {known} (0 or empty = no goal)")
+        elif kind == "weight":
+            value, agent, area = example
+            if key[1] == "nan":
+                messages.append(f"column 'weight' is missing (NaN) on {rows} rows that hold a goal, e.g. agent "
+                                f"{_show(agent)} in area {_show(area)}; expected a weight in [0, 1]")
+            else:
+                messages.append(f"column 'weight' has value {value!r} on {rows} rows outside [0, 1] (e.g. agent "
+                                f"{_show(agent)} in area {_show(area)}); expected a weight in [0, 1]")
+        else:
+            j, agent = example
+            messages.append(f"{rows} duplicate (agent, area) rows, e.g. agent {_show(agent)} in area "
+                            f"{_show(areas.labels[j])}; expected one row per agent and area")
+    more = f"; and {len(messages) - 5} more problems" if len(messages) > 5 else ""
+    raise ValueError("agents table: " + "; ".join(messages[:5]) + more)
+
+
+# --------------------------------------------------------------------------- backends
+
+def _is_csv(path: str) -> bool:
+    return path.lower().endswith((".csv", ".csv.gz", ".csv.bz2", ".csv.zst"))
+
+
+def _files(path, name: str) -> list[str]:
+    path = os.fspath(path)
+    if glob.has_magic(path):
+        files = sorted(glob.glob(path))
+    else:
+        files = [path] if os.path.exists(path) else []
+    if not files:
+        raise ValueError(f"{name}: no file or folder matches {path!r}; expected a CSV or Parquet path or glob")
+    return files
+
+
+def _open_agents(agents, columns: list[str]):
+    """A pandas or Dask frame over the agents table, reading only ``columns``."""
+    import dask.dataframe as dd
+
+    if isinstance(agents, pd.DataFrame):
+        _check_columns(list(agents.columns), columns, "agents")
+        return agents[columns]
+    if isinstance(agents, dd.DataFrame):
+        _check_columns(list(agents.columns), columns, "agents")
+        return agents[columns]
+    if isinstance(agents, (str, os.PathLike)):
+        files = _files(agents, "agents")
+        if all(_is_csv(f) for f in files):
+            frame = dd.read_csv(files, dtype={"area": str, "goal": str})
+        else:
+            frame = dd.read_parquet(files if len(files) > 1 else files[0])
+        _check_columns(list(frame.columns), columns, "agents")
+        return frame[columns]
+    raise ValueError(f"agents must be a pandas or Dask DataFrame or a path to CSV or Parquet files; "
+                     f"got {type(agents).__name__}")
+
+
+def _reduce(frame, task: _Task, progress: bool) -> _Summary:
+    if isinstance(frame, pd.DataFrame):
+        starts = range(0, max(len(frame), 1), _PANDAS_CHUNK)
+        bar = _bar(len(starts), progress)
+        acc = _Summary()
+        for lo in starts:
+            acc = acc.merge(_summarize(frame.iloc[lo:lo + _PANDAS_CHUNK], task))
+            bar.update()
+        bar.close()
+        return acc
+    import dask
+    from dask.callbacks import Callback
+
+    # A tree of merges keeps every task's input small, whatever the number of partitions.
+    level = [dask.delayed(_summarize, pure=True)(p, task) for p in frame.to_delayed()]
+    while len(level) > 1:
+        level = [dask.delayed(_merge, pure=True)(*level[i:i + 8]) for i in range(0, len(level), 8)]
+    bar = _bar(frame.npartitions, progress)
+
+    class _Progress(Callback):
+        def _posttask(self, key, result, dsk, state, id):
+            if isinstance(result, _Summary) and str(key).find("_summarize") >= 0:
+                bar.update()
+
+    with _Progress():
+        (summary,) = dask.compute(level[0])
+    bar.close()
+    return summary
+
+
+def _bar(total: int, enabled: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="part", desc="scoring", disable=not enabled, delay=1.0, leave=False)
+
+
+# --------------------------------------------------------------------------- scores
+
+def _area_pair_sum(summary: _Summary, group, j: int, areas: _Areas, weight_mean: str) -> float:
+    lo, hi = areas.offsets[j], areas.offsets[j + 1]
+    conflict = areas.matrices[j]
+    c = _padded(conflict)
+    counts, sum_w, sum_sqrt = summary.sums[group][:, lo:hi]
+    if weight_mean == "geometric":
+        return float(sum_sqrt @ c @ sum_sqrt)
+    if weight_mean == "none":
+        return float(counts @ c @ counts)
+    if weight_mean == "arithmetic":
+        return float(sum_w @ c @ counts)
+    atoms = summary.atoms.get(group)
+    if atoms is None:
+        return 0.0
+    here = atoms[(atoms.index.get_level_values(0) >= lo) & (atoms.index.get_level_values(0) < hi)]
+    mult = here.to_numpy(dtype=np.int64)
+    goals = np.repeat(here.index.get_level_values(0).to_numpy(dtype=np.int64) - lo, mult)
+    weights = np.repeat(here.index.get_level_values(1).to_numpy(dtype=np.float64), mult)
+    return float(_ordered_pair_sums(goals[None], weights[None], conflict, weight_mean)[0])
+
+
+def _group_size(summary: _Summary, group, m: int) -> int:
+    union = None
+    for j in range(m):
+        s = summary.agents.get((group, j))
+        if s is not None:
+            union = s if union is None else union.merge(s)[0]
+    return 0 if union is None else union.count
+
+
+def _sorted_groups(groups: list) -> list:
+    try:
+        return sorted(groups)
+    except TypeError:
+        return groups
+
+
+def score_frame(agents, conflicts, *, by=None, pairs="distinct", weight_mean="geometric",
+                area_mean="arithmetic", normalize=False, progress=False) -> pd.DataFrame:
+    r"""Score a population given as tidy tables, per area and overall, per group.
+
+    For each group of rows (all rows if ``by`` is None) and each area *p* of the
+    conflict table,
+
+    .. math::
+
+        \Pr(0 \mid \mathcal{A}, p) = \frac{1}{|\Pi|} \sum_{(a_1, a_2) \in \Pi}
+            c(g_p^{1}, g_p^{2}) \, \bar w(w_p^{1}, w_p^{2}),
+
+    computed from per-goal sums (see the module notes) so that the population
+    never has to fit in memory, and the overall score combines the areas with
+    ``area_mean``. The result equals :func:`misalign.misalignment` on the
+    same population.
+
+    Parameters
+    ----------
+    agents : pandas.DataFrame, dask.dataframe.DataFrame, str or path
+        One row per agent and area with columns ``agent``, ``area``, ``goal``,
+        ``weight`` (and the ``by`` columns). A goal of 0, ``""`` or missing is
+        the null goal (its weight may be missing); other goals must be listed
+        for that area in ``conflicts``. A path (or glob) names CSV files or
+        Parquet files/folders, read out of core with Dask; with a
+        :class:`dask.distributed.Client` active, the work runs on its cluster.
+    conflicts : pandas.DataFrame, str or path
+        Columns ``area``, ``goal_a``, ``goal_b``, ``conflict``: one row per
+        unordered pair of goals of each area (either order; a pair repeated
+        with the same value is accepted). A row with ``goal_a == goal_b`` and
+        conflict 0 declares a goal on its own. The areas scored are this
+        table's areas, in its order.
+    by : str or sequence of str, optional
+        Columns whose values split the agents into groups scored separately
+        (a time step, a region, a cohort).
+    pairs, weight_mean, normalize
+        As in :func:`misalign.area_misalignment`; ``normalize`` uses the number
+        of goals of the area in ``conflicts``.
+    area_mean : {"arithmetic", "geometric", "harmonic", "min", "max"}
+        How area scores combine; see :func:`misalign.combine_areas`.
+    progress : bool
+        Show a progress bar on stderr (after one second) while partitions are reduced.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``*by, "area", "n", "goals", "score"``: for every group one row
+        per area (``n`` agents in the group, ``goals`` explicit goals in the
+        area) followed by a row with area ``"(overall)"`` holding the combined
+        score (its ``goals`` is missing). Groups are sorted by their values.
+
+    Raises
+    ------
+    ValueError
+        For a missing column; a conflict table with a missing, repeated
+        (different values) or out-of-range pair; and, after one pass over the
+        agents, for rows naming an area without a conflict table, an unknown
+        goal, a weight outside [0, 1] or NaN where a goal is held, a missing
+        agent or group value, or a repeated (agent, area). The message names the
+        column, a value and how many rows are affected. Nothing is dropped.
+
+    See Also
+    --------
+    misalign.misalignment : the same score from (agents x areas) arrays.
+
+    References
+    ----------
+    .. [1] Kierans et al. (2025), section 3.
+
+    Examples
+    --------
+    The shopping case of section 6 (Tables 1 and 2): food conflicts 0.1 between
+    every pair; household 0.5, 0.9, 0.3.
+
+    >>> import pandas as pd
+    >>> agents = pd.DataFrame({
+    ...     "agent": [1, 1, 2, 2, 3, 3],
+    ...     "area": ["food", "household"] * 3,
+    ...     "goal": ["vegan", "frugal", "organic", "eco", "cheap", "brand"],
+    ...     "weight": [0.8, 0.6, 0.9, 0.7, 1.0, 1.0]})
+    >>> conflicts = pd.DataFrame({
+    ...     "area": ["food"] * 3 + ["household"] * 3,
+    ...     "goal_a": ["vegan", "vegan", "organic", "frugal", "frugal", "eco"],
+    ...     "goal_b": ["organic", "cheap", "cheap", "eco", "brand", "brand"],
+    ...     "conflict": [0.1, 0.1, 0.1, 0.5, 0.9, 0.3]})
+    >>> out = score_frame(agents, conflicts)
+    >>> out.round(4)
+            area  n  goals   score
+    0       food  3      3  0.0897
+    1  household  3      3  0.4241
+    2  (overall)  3   <NA>  0.2569
+    >>> import numpy as np
+    >>> food = 0.1 * (np.sqrt(.8 * .9) + np.sqrt(.8) + np.sqrt(.9)) / 3
+    >>> bool(np.isclose(out.score[0], food))
+    True
+    """
+    check_option("pairs", pairs, PAIRS)
+    check_option("weight_mean", weight_mean, WEIGHT_MEANS)
+    check_option("area_mean", area_mean, AREA_MEANS)
+    by = () if by is None else ((by,) if isinstance(by, str) else tuple(by))
+    clash = [b for b in by if b in AGENT_COLUMNS]
+    if clash:
+        raise ValueError(f"by={list(by)!r} names column {clash[0]!r} of the agents table itself; "
+                         "expected extra columns such as a time step or a region")
+    areas = _conflict_areas(conflicts)
+    frame = _open_agents(agents, [*AGENT_COLUMNS, *by])
+    summary = _reduce(frame, _Task(areas, by, weight_mean), progress)
+    if summary.problems:
+        _raise_problems(summary.problems, areas)
+    m = len(areas.labels)
+    rows = []
+    for group in _sorted_groups(list(summary.sums)):
+        n = _group_size(summary, group, m)
+        scores = []
+        for j, area in enumerate(areas.labels):
+            k = len(areas.goals[j])
+            pair_sum = _area_pair_sum(summary, group, j, areas, weight_mean)
+            score = float(_scale(np.array([pair_sum]), n, k, pairs, normalize)[0])
+            scores.append(score)
+            rows.append((*group, area, n, k, score))
+        rows.append((*group, OVERALL, n, None, combine_areas(scores, area_mean)))
+    out = pd.DataFrame(rows, columns=[*by, "area", "n", "goals", "score"])
+    out["n"] = out["n"].astype(np.int64)
+    out["goals"] = out["goals"].astype("Int64")
+    out["area"] = out["area"].astype(object)
+    return out

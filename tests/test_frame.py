@@ -1,0 +1,437 @@
+"""score_frame against a brute-force pair loop written here, on every backend."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import dask
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import misalign
+from misalign.frame import OVERALL, score_frame
+
+AREAS = {  # area -> its explicit goals; conflicts drawn at random per test
+    "food": ["vegan", "organic", "cheap"],
+    "work": [1, 2, 3, 4],
+    "solo": ["only"],
+}
+
+
+def _conflict_table(rng, areas=AREAS) -> pd.DataFrame:
+    rows = []
+    for area, goals in areas.items():
+        if len(goals) == 1:
+            rows.append((area, goals[0], goals[0], 0.0))
+        for a, b in itertools.combinations(goals, 2):
+            rows.append((area, a, b, float(rng.choice([0.0, 0.3, 1.0, rng.random()]))))
+    return pd.DataFrame(rows, columns=["area", "goal_a", "goal_b", "conflict"])
+
+
+def _population(rng, n, *, groups=None, null=None) -> pd.DataFrame:
+    """A long table; about a fifth of (agent, area) rows absent, some null goals, tied weights."""
+    rows = []
+    ids = rng.permutation(n) + 100
+    for agent in ids:
+        for area, goals in AREAS.items():
+            if rng.random() < 0.2:
+                continue
+            if rng.random() < 0.2:
+                goal = null if null is not None else (0 if area == "work" else "")
+            else:
+                goal = goals[rng.integers(len(goals))]
+            weight = float(rng.choice([0.0, 1.0, 0.5, round(rng.random(), 1), rng.random()]))
+            rows.append((int(agent), area, goal, weight))
+    df = pd.DataFrame(rows, columns=["agent", "area", "goal", "weight"])
+    df["goal"] = df["goal"].astype(object)
+    if groups:
+        df["step"] = rng.integers(groups, size=len(df))
+    return df
+
+
+def _mean(a, b, kind):
+    if kind == "geometric":
+        return math.sqrt(a * b)
+    if kind == "arithmetic":
+        return (a + b) / 2
+    if kind == "harmonic":
+        return 2 * a * b / (a + b) if a + b > 0 else 0.0
+    if kind == "min":
+        return min(a, b)
+    if kind == "max":
+        return max(a, b)
+    return 1.0
+
+
+def _combine(scores, kind):
+    if kind == "arithmetic":
+        return sum(scores) / len(scores)
+    if kind == "min":
+        return min(scores)
+    if kind == "max":
+        return max(scores)
+    if min(scores) <= 0:
+        return 0.0
+    if kind == "geometric":
+        return math.exp(sum(math.log(s) for s in scores) / len(scores))
+    return len(scores) / sum(1 / s for s in scores)
+
+
+def brute_force(agents, conflicts, *, pairs, weight_mean, area_mean, normalize):
+    """The definition: a loop over every pair of agents, area by area."""
+    people = sorted(set(agents["agent"]))
+    n = len(people)
+    table = {}
+    for area, a, b, c in conflicts.itertuples(index=False):
+        table[(area, a, b)] = table[(area, b, a)] = c
+    scores = []
+    for area, goals in AREAS.items():
+        held = {r.agent: (r.goal, r.weight) for r in agents[agents["area"] == area].itertuples()}
+        total = 0.0
+        for i in people:
+            for j in people:
+                if i == j or i not in held or j not in held:
+                    continue
+                (gi, wi), (gj, wj) = held[i], held[j]
+                c = table.get((area, gi, gj), 0.0)  # the null goal and self-pairs conflict with nothing
+                total += c * _mean(wi, wj, weight_mean)
+        k = len(goals)
+        score = 0.0 if n < 2 else total / (n * (n - 1) if pairs == "distinct" else n * n)
+        if normalize:
+            score = score * k / (k - 1) if k > 1 else 0.0
+        scores.append(score)
+    return scores, _combine(scores, area_mean)
+
+
+def _check(out, expected_scores, expected_overall, n):
+    per_area = out[out["area"] != OVERALL]
+    assert list(per_area["area"]) == list(AREAS)
+    assert list(per_area["goals"]) == [len(g) for g in AREAS.values()]
+    assert (out["n"] == n).all()
+    np.testing.assert_allclose(per_area["score"].to_numpy(), expected_scores, rtol=1e-10, atol=1e-13)
+    assert math.isclose(out[out["area"] == OVERALL]["score"].item(), expected_overall, rel_tol=1e-10, abs_tol=1e-13)
+
+
+OPTIONS = [
+    dict(pairs=p, weight_mean=w, area_mean=a, normalize=z)
+    for p, w, a, z in [
+        ("distinct", "geometric", "arithmetic", False),
+        ("with_replacement", "arithmetic", "geometric", True),
+        ("distinct", "harmonic", "harmonic", False),
+        ("distinct", "min", "min", True),
+        ("with_replacement", "max", "max", False),
+        ("distinct", "none", "arithmetic", False),
+    ]
+]
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=lambda o: o["weight_mean"])
+def test_pandas_matches_brute_force(options):
+    rng = np.random.default_rng(1)
+    agents = _population(rng, 23)
+    conflicts = _conflict_table(rng)
+    scores, overall = brute_force(agents, conflicts, **options)
+    _check(score_frame(agents, conflicts, **options), scores, overall, agents["agent"].nunique())
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 12),
+       weight_mean=st.sampled_from(misalign.frame.WEIGHT_MEANS), pairs=st.sampled_from(misalign.frame.PAIRS))
+def test_random_populations_match_brute_force(seed, n, weight_mean, pairs):
+    rng = np.random.default_rng(seed)
+    agents = _population(rng, n)
+    conflicts = _conflict_table(rng)
+    options = dict(pairs=pairs, weight_mean=weight_mean, area_mean="arithmetic", normalize=False)
+    if agents.empty:
+        assert score_frame(agents, conflicts, **options).empty
+        return
+    scores, overall = brute_force(agents, conflicts, **options)
+    _check(score_frame(agents, conflicts, **options), scores, overall, agents["agent"].nunique())
+
+
+def test_matches_misalignment_on_wide_arrays():
+    rng = np.random.default_rng(2)
+    n, k = 200, 3
+    goals = rng.integers(0, k + 1, size=(n, 2))
+    weights = rng.random((n, 2))
+    c = np.array([[0, 0.2, 1], [0.2, 0, 0.6], [1, 0.6, 0]])
+    agents = pd.DataFrame({"agent": np.repeat(np.arange(n), 2), "area": np.tile(["p", "q"], n),
+                           "goal": goals.ravel(), "weight": weights.ravel()})
+    conflicts = pd.DataFrame([(a, i + 1, j + 1, c[i, j]) for a in "pq" for i in range(k) for j in range(i + 1, k)],
+                             columns=["area", "goal_a", "goal_b", "conflict"])
+    for wm in misalign.frame.WEIGHT_MEANS:
+        out = score_frame(agents, conflicts, weight_mean=wm)
+        expected = misalign.area_scores(goals, weights, [c, c], weight_mean=wm)
+        np.testing.assert_allclose(out["score"][:2], expected, rtol=1e-12)
+        assert math.isclose(out["score"][2], misalign.misalignment(goals, weights, [c, c], weight_mean=wm),
+                            rel_tol=1e-12)
+
+
+def test_by_scores_each_group_separately():
+    rng = np.random.default_rng(3)
+    agents = _population(rng, 30, groups=3)
+    conflicts = _conflict_table(rng)
+    out = score_frame(agents, conflicts, by="step", weight_mean="min")
+    assert list(out["step"].unique()) == [0, 1, 2]
+    for step, part in out.groupby("step"):
+        rows = agents[agents["step"] == step]
+        scores, overall = brute_force(rows, conflicts, pairs="distinct", weight_mean="min",
+                                      area_mean="arithmetic", normalize=False)
+        _check(part, scores, overall, rows["agent"].nunique())
+
+
+def test_by_two_columns_and_string_values():
+    rng = np.random.default_rng(4)
+    agents = _population(rng, 20, groups=2)
+    agents["region"] = np.where(agents["agent"] % 2 == 0, "north", "south")
+    conflicts = _conflict_table(rng)
+    out = score_frame(agents, conflicts, by=["region", "step"])
+    assert list(out.columns) == ["region", "step", "area", "n", "goals", "score"]
+    keys = out[["region", "step"]].drop_duplicates().itertuples(index=False, name=None)
+    assert list(keys) == [("north", 0), ("north", 1), ("south", 0), ("south", 1)]
+    rows = agents[(agents["region"] == "south") & (agents["step"] == 1)]
+    scores, overall = brute_force(rows, conflicts, pairs="distinct", weight_mean="geometric",
+                                  area_mean="arithmetic", normalize=False)
+    _check(out[(out["region"] == "south") & (out["step"] == 1)], scores, overall, rows["agent"].nunique())
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=lambda o: o["weight_mean"])
+def test_dask_partitions_give_the_pandas_result(options):
+    rng = np.random.default_rng(5)
+    agents = _population(rng, 40, groups=2)
+    conflicts = _conflict_table(rng)
+    expected = score_frame(agents, conflicts, by="step", **options)
+    with dask.config.set(scheduler="sync"):
+        got = score_frame(dd.from_pandas(agents, npartitions=4), conflicts, by="step", **options)
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
+
+
+def test_local_cluster_gives_the_brute_force_result():
+    from dask.distributed import Client, LocalCluster
+
+    rng = np.random.default_rng(6)
+    agents = _population(rng, 30, groups=2)
+    conflicts = _conflict_table(rng)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster):
+        for options in OPTIONS:
+            out = score_frame(dd.from_pandas(agents, npartitions=3), conflicts, by="step", **options)
+            for step, part in out.groupby("step"):
+                rows = agents[agents["step"] == step]
+                scores, overall = brute_force(rows, conflicts, **options)
+                _check(part, scores, overall, rows["agent"].nunique())
+
+
+def test_parquet_folder_and_csv_files(tmp_path):
+    rng = np.random.default_rng(7)
+    agents = _population(rng, 25)
+    conflicts = _conflict_table(rng)
+    expected = score_frame(agents, conflicts, weight_mean="max")
+    for i, lo in enumerate(range(0, len(agents), 30)):
+        part = agents.iloc[lo:lo + 30]
+        part.astype({"goal": str}).to_parquet(tmp_path / f"part{i}.parquet")
+        part.to_csv(tmp_path / f"part{i}.csv", index=False)
+    conflicts.to_csv(tmp_path / "conflicts.csv", index=False)
+    with dask.config.set(scheduler="sync"):
+        from_parquet = score_frame(str(tmp_path / "*.parquet"), conflicts, weight_mean="max")
+        from_csv = score_frame(tmp_path / "part*.csv", tmp_path / "conflicts.csv", weight_mean="max")
+    pd.testing.assert_frame_equal(from_parquet, expected, check_exact=False, rtol=1e-12)
+    pd.testing.assert_frame_equal(from_csv, expected, check_exact=False, rtol=1e-12)
+
+
+def test_csv_example_matches_the_hand_value():
+    # data/examples: the shopping case of section 6 as tidy tables.
+    from misalign.paths import EXAMPLES
+
+    out = score_frame(EXAMPLES / "shopping_agents.csv", EXAMPLES / "shopping_conflicts.csv")
+    food = 0.1 * (math.sqrt(0.8 * 0.9) + math.sqrt(0.8 * 1.0) + math.sqrt(0.9 * 1.0)) / 3
+    household = (0.5 * math.sqrt(0.6 * 0.7) + 0.9 * math.sqrt(0.6 * 1.0) + 0.3 * math.sqrt(0.7 * 1.0)) / 3
+    assert math.isclose(out["score"][0], food) and math.isclose(out["score"][1], household)
+    assert round(out["score"][2], 2) == 0.26  # the paper's overall score
+
+
+@pytest.mark.parametrize("ids", ["sparse", "strings"])
+def test_agent_ids_that_are_not_dense_integers(ids):
+    rng = np.random.default_rng(8)
+    agents = _population(rng, 20)
+    conflicts = _conflict_table(rng)
+    expected = score_frame(agents, conflicts)
+    agents["agent"] = agents["agent"] * 10**12 if ids == "sparse" else "id-" + agents["agent"].astype(str)
+    with dask.config.set(scheduler="sync"):
+        got = score_frame(dd.from_pandas(agents, npartitions=3), conflicts)
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
+
+
+def test_labels_in_any_spelling_and_null_goals():
+    # 7, 7.0 and "7" are one label; 0, "" and missing are the null goal (whose weight may be missing).
+    conflicts = pd.DataFrame({"area": [1, 1, 1], "goal_a": [7, 7, "8"], "goal_b": ["8", 9, 9],
+                              "conflict": [1.0, 0.5, 0.0]})
+    agents = pd.DataFrame({"agent": [1, 2, 3, 4, 5], "area": ["1", 1.0, 1, 1, 1],
+                           "goal": ["7", 8.0, 9, "", None], "weight": [1.0, 1.0, 1.0, 0.3, np.nan]})
+    out = score_frame(agents, conflicts, weight_mean="none")
+    # by hand: five agents; conflicting ordered pairs (7,8) x2 with 1 and (7,9) x2 with 0.5: (2 + 1) / (5 * 4)
+    assert out["n"][0] == 5 and math.isclose(out["score"][0], 3 / 20)
+
+
+# ---------------------------------------------------------------- bad input, one test per class
+
+@pytest.fixture
+def tables():
+    conflicts = pd.DataFrame({"area": ["food", "food"], "goal_a": ["a", "a"], "goal_b": ["b", "c"],
+                              "conflict": [1.0, 0.5]})
+    conflicts = pd.concat([conflicts, pd.DataFrame({"area": ["food"], "goal_a": ["b"], "goal_b": ["c"],
+                                                    "conflict": [0.2]})], ignore_index=True)
+    agents = pd.DataFrame({"agent": [1, 2, 3, 4], "area": ["food"] * 4, "goal": ["a", "b", "c", "a"],
+                           "weight": [1.0, 0.5, 0.25, 0.75]})
+    return agents, conflicts
+
+
+def test_unknown_goal_label(tables):
+    agents, conflicts = tables
+    agents.loc[[1, 2], "goal"] = "zz"
+    with pytest.raises(ValueError, match=r"column 'goal' has value 'zz' on 2 rows in area 'food', which the "
+                                         r"conflict table does not list; goals there: 'a', 'b', 'c'"):
+        score_frame(agents, conflicts)
+
+
+def test_goal_label_that_is_not_a_label(tables):
+    agents, conflicts = tables
+    agents["goal"] = [1.5, 1.0, 2.0, 0.0]
+    with pytest.raises(ValueError, match=r"column 'goal' has value 1.5 on 1 rows in area 'food'; expected a goal "
+                                         r"label that is a string or an integer"):
+        score_frame(agents, conflicts)
+
+
+def test_weight_outside_unit_interval(tables):
+    agents, conflicts = tables
+    agents.loc[[0, 3], "weight"] = [1.5, -0.1]
+    with pytest.raises(ValueError, match=r"column 'weight' has value 1.5 on 2 rows outside \[0, 1\] \(e.g. agent 1 "
+                                         r"in area 'food'\)"):
+        score_frame(agents, conflicts)
+
+
+def test_weight_nan_where_a_goal_is_held(tables):
+    agents, conflicts = tables
+    agents.loc[2, "weight"] = np.nan
+    with pytest.raises(ValueError, match=r"column 'weight' is missing \(NaN\) on 1 rows that hold a goal, e.g. "
+                                         r"agent 3 in area 'food'"):
+        score_frame(agents, conflicts)
+
+
+def test_weight_not_numeric(tables):
+    agents, conflicts = tables
+    agents["weight"] = ["high", "low", "low", "high"]
+    with pytest.raises(ValueError, match=r"agents column 'weight' has dtype .*; expected numbers in \[0, 1\]"):
+        score_frame(agents, conflicts)
+
+
+def test_area_without_conflict_table(tables):
+    agents, conflicts = tables
+    agents.loc[[0, 1, 2], "area"] = "travel"
+    with pytest.raises(ValueError, match=r"column 'area' has value 'travel' on 3 rows but no conflict table for it; "
+                                         r"the conflict table covers areas 'food'"):
+        score_frame(agents, conflicts)
+
+
+def test_missing_area_agent_and_group_values(tables):
+    agents, conflicts = tables
+    agents["area"] = agents["area"].astype(object)
+    agents.loc[0, "area"] = None
+    with pytest.raises(ValueError, match=r"column 'area' has missing on 1 rows but no conflict table"):
+        score_frame(agents, conflicts)
+    agents, conflicts = tables
+    agents["agent"] = [1.0, np.nan, np.nan, 4.0]
+    agents["step"] = [1, 1, None, 2]
+    with pytest.raises(ValueError, match=r"column 'agent' is missing on 2 rows.*column 'step' is missing on 1 rows"):
+        score_frame(agents, conflicts, by="step")
+
+
+@pytest.mark.parametrize("backend", ["pandas", "dask"])
+def test_duplicate_agent_area_rows(tables, backend):
+    agents, conflicts = tables
+    agents = pd.concat([agents, agents.iloc[[0, 0, 2]]], ignore_index=True)
+    frame = agents if backend == "pandas" else dd.from_pandas(agents, npartitions=3, sort=False)
+    with dask.config.set(scheduler="sync"), \
+            pytest.raises(ValueError, match=r"3 duplicate \(agent, area\) rows, e.g. agent [13] in area 'food'; "
+                                            r"expected one row per agent and area"):
+        score_frame(frame, conflicts)
+
+
+def test_duplicates_across_partitions_with_string_ids(tables):
+    agents, conflicts = tables
+    agents["agent"] = ["x", "y", "z", "x"]
+    with dask.config.set(scheduler="sync"), \
+            pytest.raises(ValueError, match=r"1 duplicate \(agent, area\) rows, e.g. agent 'x' in area 'food'"):
+        score_frame(dd.from_pandas(agents, npartitions=2, sort=False), conflicts)
+
+
+def test_missing_columns(tables, tmp_path):
+    agents, conflicts = tables
+    with pytest.raises(ValueError, match=r"agents is missing column\(s\) 'weight'; expected columns agent, area, "
+                                         r"goal, weight"):
+        score_frame(agents.drop(columns="weight"), conflicts)
+    with pytest.raises(ValueError, match=r"agents is missing column\(s\) 'step'"):
+        score_frame(agents, conflicts, by="step")
+    with pytest.raises(ValueError, match=r"conflicts is missing column\(s\) 'conflict'"):
+        score_frame(agents, conflicts.drop(columns="conflict"))
+    path = tmp_path / "agents.csv"
+    agents.drop(columns="goal").to_csv(path, index=False)
+    with pytest.raises(ValueError, match=r"agents is missing column\(s\) 'goal'"):
+        score_frame(path, conflicts)
+
+
+def test_every_problem_is_reported_at_once(tables):
+    agents, conflicts = tables
+    agents.loc[0, "goal"] = "zz"
+    agents.loc[1, "weight"] = 2.0
+    with pytest.raises(ValueError, match=r"'goal' has value 'zz' on 1 rows.*'weight' has value 2.0 on 1 rows"):
+        score_frame(agents, conflicts)
+
+
+def test_conflict_table_errors(tables):
+    agents, conflicts = tables
+    twice = pd.concat([conflicts, pd.DataFrame({"area": ["food"], "goal_a": ["c"], "goal_b": ["a"],
+                                                "conflict": [0.9]})], ignore_index=True)
+    with pytest.raises(ValueError, match=r"conflicts gives area 'food', goals 'a' and 'c' twice with different "
+                                         r"values \(0.5 and 0.9\)"):
+        score_frame(agents, twice)
+    same = pd.concat([conflicts, conflicts.iloc[[1]]], ignore_index=True)  # repeated with the same value: fine
+    pd.testing.assert_frame_equal(score_frame(agents, same), score_frame(agents, conflicts))
+    with pytest.raises(ValueError, match=r"conflicts has no row for area 'food', goals 'b' and 'c' \(1 pairs "
+                                         r"missing in that area\)"):
+        score_frame(agents, conflicts.iloc[:2])
+    bad = conflicts.assign(conflict=[1.0, 1.2, 0.2])
+    with pytest.raises(ValueError, match=r"conflicts column 'conflict' has value 1.2 \(1 rows\); expected a finite "
+                                         r"conflict in \[0, 1\]"):
+        score_frame(agents, bad)
+    self_pair = pd.concat([conflicts, pd.DataFrame({"area": ["food"], "goal_a": ["a"], "goal_b": ["a"],
+                                                    "conflict": [0.4]})], ignore_index=True)
+    with pytest.raises(ValueError, match=r"goal_a = goal_b = 'a' has conflict 0.4; a goal never conflicts with "
+                                         r"itself"):
+        score_frame(agents, self_pair)
+    null = conflicts.assign(goal_b=["b", "", "c"])
+    with pytest.raises(ValueError, match=r"conflicts column 'goal_b' has value '' \(1 rows\): a missing or null \(0\) "
+                                         r"label"):
+        score_frame(agents, null)
+    reserved = conflicts.assign(area=OVERALL)
+    with pytest.raises(ValueError, match=r"reserved for the overall score"):
+        score_frame(agents.assign(area=OVERALL), reserved)
+    with pytest.raises(ValueError, match=r"conflicts has no rows"):
+        score_frame(agents, conflicts.iloc[:0])
+
+
+def test_bad_options_and_arguments(tables, tmp_path):
+    agents, conflicts = tables
+    with pytest.raises(ValueError, match=r"weight_mean='median' is not a valid option"):
+        score_frame(agents, conflicts, weight_mean="median")
+    with pytest.raises(ValueError, match=r"by=\['goal'\] names column 'goal' of the agents table itself"):
+        score_frame(agents, conflicts, by=["goal"])
+    with pytest.raises(ValueError, match=r"agents: no file or folder matches .*nothing\*.parquet"):
+        score_frame(str(tmp_path / "nothing*.parquet"), conflicts)
+    with pytest.raises(ValueError, match=r"agents must be a pandas or Dask DataFrame or a path.*got list"):
+        score_frame([1, 2], conflicts)
