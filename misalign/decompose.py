@@ -94,20 +94,31 @@ def _group_goal_sums(groups: np.ndarray, goals: np.ndarray, values: np.ndarray, 
 def _min_against(qg, qw, pg, pw, c):
     r"""Per query agent, :math:`\sum_j c(g_q, g_j) \min(w_q, w_j)` over the partners.
 
-    Within one partner goal group sorted by weight, the partners lighter than
-    the query contribute their own weight and the rest the query's weight.
+    After one sort of queries and partners together by weight, the partners
+    met before a query are the lighter ones and contribute their own weight;
+    the rest contribute the query's weight. Ties give the same minimum either
+    way, so their order does not matter.
     """
-    out = np.zeros(qg.size)
+    nq = qg.size
+    all_w = np.concatenate([qw, pw])
+    order = np.argsort(all_w)
+    sorted_w = all_w[order]
+    at_query = order < nq
+    query = order[at_query]
+    partner_goal = np.concatenate([np.zeros(nq, np.int64), pg])[order]
+    query_w = sorted_w[at_query]
+    acc = np.zeros(query.size)
     for h in range(1, c.shape[0]):
-        coef = c[qg, h]
+        coef = c[qg[query], h]
         if not coef.any():
             continue
-        ws = np.sort(pw[pg == h])
-        if ws.size == 0:
-            continue
-        cum = np.concatenate(([0.0], np.cumsum(ws)))
-        lighter = np.searchsorted(ws, qw, side="left")
-        out += coef * (cum[lighter] + qw * (ws.size - lighter))
+        holds_h = partner_goal == h
+        holds_h[at_query] = False
+        lighter = np.cumsum(holds_h)
+        lighter_sum = np.cumsum(np.where(holds_h, sorted_w, 0.0))
+        acc += coef * (lighter_sum[at_query] + query_w * (lighter[-1] - lighter[at_query]))
+    out = np.empty(nq)
+    out[query] = acc
     return out
 
 

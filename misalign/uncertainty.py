@@ -54,7 +54,7 @@ import numpy as np
 
 from ._validation import AREA_MEANS, PAIRS, WEIGHT_MEANS, check_option
 from .decompose import _FACTORS, _against, _norm_factor, _population
-from .model import misalignment, misalignment_batch
+from .model import _padded, combine_areas, misalignment, misalignment_batch
 
 __all__ = ["ScoreVariance", "score_variance", "score_interval"]
 
@@ -175,14 +175,46 @@ def _check_level(level) -> float:
     return float(level)
 
 
+def _resampled_scores(g, w, conflicts, counts, options):
+    r"""Scores of resamples given by how often each agent was drawn: shape (runs,).
+
+    For the factorized weight means a resample's ordered pair sum is
+    :math:`\sum_t \lambda_t L_t^\top C R_t` with goal sums weighted by the
+    draw counts (copies of one agent share a goal and never conflict), so no
+    resampled population is built.
+    """
+    runs, n = counts.shape
+    m = g.shape[1]
+    weight_mean, pairs = options["weight_mean"], options["pairs"]
+    scores = np.empty((runs, m))
+    denom = n * (n - 1.0) if pairs == "distinct" else n * float(n)
+    for j, c in enumerate(conflicts):
+        k1 = c.shape[0]
+        idx = (g[:, j] + k1 * np.arange(runs)[:, None]).ravel()
+        sums = np.zeros(runs)
+        for coef, left, right in _FACTORS[weight_mean]:
+            lsum = np.bincount(idx, weights=(counts * left(w[:, j])).ravel(), minlength=runs * k1).reshape(runs, k1)
+            rsum = np.bincount(idx, weights=(counts * right(w[:, j])).ravel(), minlength=runs * k1).reshape(runs, k1)
+            sums += coef * np.einsum("rg,gh,rh->r", lsum, c, rsum)
+        scores[:, j] = sums * (_norm_factor(k1 - 1, options["normalize"]) / denom)
+    return combine_areas(scores, options["area_mean"], axis=1)
+
+
 def _bootstrap_scores(g, w, conflicts, n_boot, rng, options):
+    """Scores of ``n_boot`` resamples of the agents drawn with replacement."""
     n, m = g.shape
     out = np.empty(n_boot)
     chunk = max(1, _CHUNK_CELLS // max(1, n * m))
+    padded = [_padded(np.asarray(c, dtype=np.float64)) for c in conflicts]
     for lo in range(0, n_boot, chunk):
         hi = min(n_boot, lo + chunk)
         idx = rng.integers(0, n, size=(hi - lo, n))
-        out[lo:hi] = misalignment_batch(g[idx], w[idx], conflicts, **options)
+        if options["weight_mean"] in _FACTORS:
+            runs = np.arange(hi - lo)[:, None]
+            counts = np.bincount((idx + n * runs).ravel(), minlength=(hi - lo) * n).reshape(hi - lo, n)
+            out[lo:hi] = _resampled_scores(g, w, padded, counts.astype(np.float64), options)
+        else:
+            out[lo:hi] = misalignment_batch(g[idx], w[idx], conflicts, **options)
     return out
 
 
