@@ -60,7 +60,10 @@ OVERALL = "(overall)"
 # Weight means that need the weight distribution of every goal group.
 _DISTRIBUTION_MEANS = ("min", "max", "harmonic")
 # Rows per slice when a pandas frame is reduced in-process (bounds temporaries).
-_PANDAS_CHUNK = 1 << 21
+_PANDAS_CHUNK = 1 << 22
+# Rows per block inside a partition: small enough that temporaries stay in cache
+# (allocating fresh pages costs more than the arithmetic).
+_BLOCK_ROWS = 1 << 15
 # A merged agent bitmap may be this much sparser than the ids it holds before
 # the exact sorted-array representation takes over.
 _BITMAP_SLACK = 8
@@ -70,8 +73,8 @@ _INVALID = object()
 
 # --------------------------------------------------------------------------- labels
 
-def _canonical(label):
-    """A label in canonical form: None for the null goal, int or str otherwise."""
+def _canonical(label, goal: bool = True):
+    """A label in canonical form: None if missing (or the null goal 0), int or str otherwise."""
     if label is None or label is pd.NA or label is pd.NaT:
         return None
     if isinstance(label, (bool, np.bool_)):
@@ -89,22 +92,36 @@ def _canonical(label):
             label = int(label)
     else:
         return _INVALID
-    if label == 0 or label == "":
+    if label == "" or (goal and label == 0):
         return None
     return label
 
 
-def _codes(values: pd.Series) -> tuple[np.ndarray, list]:
-    """Integer codes per row (-1 for missing) and the labels they stand for."""
-    if values.dtype.kind in "iu":
-        a = values.to_numpy()
-        if a.size == 0:
-            return np.zeros(0, dtype=np.intp), []
-        lo, hi = int(a.min()), int(a.max())
-        if hi - lo < 1 << 16:
-            return (a - lo).astype(np.intp), list(range(lo, hi + 1))
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return codes.astype(np.intp, copy=False), list(uniques)
+class _Coder:
+    """Codes 1.. for a column's labels, 0 for missing; computed per row block.
+
+    Integers of small range are coded by subtraction, block by block, with no
+    partition-sized temporary; other columns are factorized once.
+    """
+
+    def __init__(self, values: pd.Series):
+        if values.dtype.kind in "iu" and len(values):
+            a = values.to_numpy()
+            lo, hi = int(a.min()), int(a.max())
+            if hi - lo < 1 << 16:
+                self.values, self.shift, self.labels = a, lo - 1, list(range(lo, hi + 1))
+                return
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        self.values, self.shift, self.labels = codes, -1, list(uniques)
+
+    def __len__(self) -> int:
+        return len(self.labels) + 1
+
+    def block(self, lo: int, hi: int) -> np.ndarray:
+        return self.values[lo:hi].astype(np.intp) - self.shift
+
+    def label(self, code: int):
+        return None if code == 0 else self.labels[code - 1]
 
 
 def _show(label) -> str:
@@ -167,7 +184,7 @@ def _conflict_areas(conflicts) -> _Areas:
     pairs: dict = {}
     goals: dict = {}
     for col in ("area", "goal_a", "goal_b"):
-        labels = [_canonical(x) for x in table[col].tolist()]
+        labels = [_canonical(x, goal=col != "area") for x in table[col].tolist()]
         wrong = [(x, lab) for x, lab in zip(table[col].tolist(), labels) if lab is None or lab is _INVALID]
         if wrong:
             what = "a missing or null (0) label" if wrong[0][1] is None else "a label that is not a string or integer"
@@ -264,25 +281,19 @@ class _AgentSet:
         return _AgentSet(ids=union), int(both.size), (both[0] if both.size else None)
 
 
-def _agent_sets(agent: np.ndarray, block: np.ndarray, n_blocks: int):
-    """Agent sets per block, surplus (duplicate) rows, and one duplicated (block, id)."""
-    sets = {}
-    if agent.dtype.kind in "iu" and agent.size:
-        lo = int(agent.min())
-        lo -= lo % 8
-        span = int(agent.max()) - lo + 1
-        span += -span % 8
-        if n_blocks * span <= 4 * agent.size + (1 << 16):
-            counts = np.bincount(block * span + (agent - lo), minlength=n_blocks * span).reshape(n_blocks, span)
-            surplus = int(agent.size - np.count_nonzero(counts))
-            example = None
-            if surplus:
-                b, i = np.unravel_index(int(np.argmax(counts > 1)), counts.shape)
-                example = (int(b), lo + int(i))
-            bits = np.packbits(counts > 0, axis=1)
-            for b in np.flatnonzero(np.bincount(block, minlength=n_blocks)):
-                sets[int(b)] = _AgentSet(lo=lo, bits=bits[b].copy())
-            return sets, surplus, example
+def _dense_span(agent: np.ndarray, n_blocks: int) -> tuple[int, int] | None:
+    """(lo, span) of a bitmap over integer ids if it is small for these rows, else None."""
+    if agent.dtype.kind not in "iu" or not agent.size:
+        return None
+    lo = int(agent.min())
+    lo -= lo % 8
+    span = int(agent.max()) - lo + 1
+    span += -span % 8
+    return (lo, span) if n_blocks * span <= 8 * agent.size + (1 << 16) else None
+
+
+def _keyed_agent_sets(agent: np.ndarray, block: np.ndarray):
+    """Agent sets per block as sorted arrays, surplus (duplicate) rows, one duplicated (block, id)."""
     keys = pd.DataFrame({"b": block, "a": agent})
     dup = keys.duplicated().to_numpy()
     surplus = int(dup.sum())
@@ -290,9 +301,7 @@ def _agent_sets(agent: np.ndarray, block: np.ndarray, n_blocks: int):
     if surplus:
         first = int(np.argmax(dup))
         example = (int(block[first]), agent[first])
-    unique = keys[~dup]
-    for b, ids in unique.groupby("b", sort=True)["a"]:
-        sets[int(b)] = _AgentSet(ids=np.sort(ids.to_numpy()))
+    sets = {int(b): _AgentSet(ids=np.sort(ids.to_numpy())) for b, ids in keys[~dup].groupby("b", sort=True)["a"]}
     return sets, surplus, example
 
 
@@ -343,106 +352,150 @@ def _python(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
+def _slot_table(areas: _Areas, acoder: _Coder, gcoder: _Coder) -> np.ndarray:
+    """Slot of every (area code, goal code): offset of the area + goal id; negative for a bad row.
+
+    -1: no conflict table for the area (or area missing); -2: goal not listed for
+    the area; -3: a goal label that is neither a string nor an integer.
+    """
+    table = np.full((len(acoder), len(gcoder)), -1, dtype=np.intp)
+    canon = [None] + [_canonical(g) for g in gcoder.labels]
+    index = areas.index
+    for code in range(1, len(acoder)):
+        j = index.get(_canonical(acoder.label(code), goal=False))
+        if j is None:
+            continue
+        ids = {g: i + 1 for i, g in enumerate(areas.goals[j])}
+        row = [0 if c is None else (-3 if c is _INVALID else ids.get(c, -2 - areas.offsets[j]))
+               for c in canon]
+        table[code] = areas.offsets[j] + np.array(row, dtype=np.intp)
+    return table
+
+
 def _summarize(df: pd.DataFrame, task: _Task) -> _Summary:
-    """Reduce one partition of the agents table to a :class:`_Summary`."""
+    """Reduce one partition of the agents table to a :class:`_Summary`.
+
+    Labels are resolved once per partition; the rows are then streamed in
+    blocks of ``_BLOCK_ROWS`` so that every temporary stays in cache.
+    """
     out = _Summary()
     areas = task.areas
-    m = len(areas.labels)
+    m, slots = len(areas.labels), areas.slots
     rows = len(df)
     if rows == 0:
         return out
-    agent_col = df["agent"]
     for col in ("agent", *task.by):
-        na = df[col].isna().to_numpy()
-        if na.any():
-            out.problem(("missing", col), int(na.sum()), None)
+        if df[col].dtype.kind not in "iub":
+            na = df[col].isna().to_numpy()
+            if na.any():
+                out.problem(("missing", col), int(na.sum()), None)
     if task.by:
         keys = df[list(task.by)]
         gcode = keys.groupby(list(task.by), sort=False, dropna=False).ngroup().to_numpy(dtype=np.intp)
         groups = [tuple(_python(v) for v in t) for t in keys.drop_duplicates().itertuples(index=False, name=None)]
     else:
-        gcode = np.zeros(rows, dtype=np.intp)
-        groups = [()]
-
-    # Areas: map labels to ids through a lookup over the partition's distinct labels.
-    acode, alabels = _codes(df["area"])
-    index = areas.index
-    alut = np.array([index.get(_canonical(a), -1) for a in alabels] + [-1], dtype=np.intp)
-    area_id = alut[acode]
-    bad_area = area_id < 0
-    if bad_area.any():
-        per_label = np.bincount(acode[bad_area] + 1, minlength=len(alabels) + 1)
-        for code in np.flatnonzero(per_label):
-            label = None if code == 0 else alabels[code - 1]
-            out.problem(("area", _canonical(label) if label is not None else None), int(per_label[code]), label)
-        area_id = np.where(bad_area, 0, area_id)
-
-    # Goals: a (area, label) lookup table gives each row its goal id 1..k, 0 for the null goal.
-    gcode_goal, glabels = _codes(df["goal"])
-    canon = [_canonical(g) for g in glabels]
-    lut = np.full((m, len(glabels) + 1), -1, dtype=np.intp)
-    lut[:, -1] = 0  # missing goal
-    for j, goals in enumerate(areas.goals):
-        ids = {g: i + 1 for i, g in enumerate(goals)}
-        for c, label in enumerate(canon):
-            if label is None:
-                lut[j, c] = 0
-            elif label is not _INVALID:
-                lut[j, c] = ids.get(label, -1)
-            else:
-                lut[j, c] = -2
-    gid = lut[area_id, gcode_goal]
-    bad_goal = (gid < 0) & ~bad_area
-    if bad_goal.any():
-        pair = area_id[bad_goal] * (len(glabels) + 1) + gcode_goal[bad_goal]
-        per_pair = np.bincount(pair, minlength=m * (len(glabels) + 1))
-        for p in np.flatnonzero(per_pair):
-            j, c = divmod(int(p), len(glabels) + 1)
-            kind = "goal" if canon[c] is not _INVALID else "goal label"
-            out.problem((kind, areas.labels[j], canon[c] if kind == "goal" else repr(glabels[c])),
-                        int(per_pair[p]), glabels[c])
-    gid = np.where(gid < 0, 0, gid)
-
-    # Weights: every row with a goal needs a finite weight in [0, 1].
+        gcode, groups = None, [()]
+    n_groups = len(groups)
     wcol = df["weight"]
     if wcol.dtype.kind not in "iuf":
         raise ValueError(f"agents column 'weight' has dtype {wcol.dtype}; expected numbers in [0, 1]")
-    w = wcol.to_numpy(dtype=np.float64, na_value=np.nan)
-    nan = np.isnan(w)
-    for kind, bad in (("nan", nan & (gid > 0)), ("range", (w < 0) | (w > 1) | np.isinf(w))):
+    weight = wcol.to_numpy(dtype=np.float64, na_value=np.nan)
+    agent = df["agent"].to_numpy()
+    acoder, gcoder = _Coder(df["area"]), _Coder(df["goal"])
+    table = _slot_table(areas, acoder, gcoder).ravel()
+    width = len(gcoder)
+    area_of_slot = np.repeat(np.arange(m), np.diff(areas.offsets))
+    n_blocks = n_groups * m
+    dense = _dense_span(agent, n_blocks)
+    seen = np.zeros(n_blocks * dense[1], dtype=bool) if dense else None
+    bad_keys = np.zeros(len(table), dtype=np.int64)
+    bad_weight = {}  # kind -> [rows, first row]
+    size = n_groups * slots
+    sums = np.zeros((3, size))
+    keep = [] if (task.weight_mean in _DISTRIBUTION_MEANS or not dense) else None
+
+    def block_of(lo, hi):
+        """Group-and-area block of rows lo:hi, once every row is known to be valid."""
+        area_id = area_of_slot[table[acoder.block(lo, hi) * width + gcoder.block(lo, hi)]]
+        return area_id if gcode is None else gcode[lo:hi] * m + area_id
+
+    for lo in range(0, rows, _BLOCK_ROWS):
+        hi = min(rows, lo + _BLOCK_ROWS)
+        key = acoder.block(lo, hi) * width + gcoder.block(lo, hi)
+        slot = table[key]
+        w = weight[lo:hi]
+        bad = slot < 0
         if bad.any():
-            i = int(np.argmax(bad))
-            out.problem(("weight", kind), int(bad.sum()), (float(w[i]), _python(agent_col.iloc[i]), areas.labels[area_id[i]]))
+            bad_keys += np.bincount(key[bad], minlength=len(table))
+            slot = np.where(bad, 0, slot)
+        ok = (w >= 0) & (w <= 1)
+        if not ok.all():
+            held = slot != areas.offsets[area_of_slot[slot]]
+            nan = np.isnan(w)
+            for kind, wrong in (("nan", nan & held), ("range", ~ok & ~nan)):
+                if wrong.any():
+                    entry = bad_weight.setdefault(kind, [0, lo + int(np.argmax(wrong))])
+                    entry[0] += int(wrong.sum())
+            w = np.where(nan, 0.0, w)
+        if bad_keys.any() or bad_weight:
+            continue
+        flat = slot if gcode is None else gcode[lo:hi] * slots + slot
+        sums[0] += np.bincount(flat, minlength=size)
+        if task.weight_mean in ("arithmetic", "max"):
+            sums[1] += np.bincount(flat, weights=w, minlength=size)
+        if task.weight_mean == "geometric":
+            sums[2] += np.bincount(flat, weights=np.sqrt(w), minlength=size)
+        block = area_of_slot[slot] if gcode is None else gcode[lo:hi] * m + area_of_slot[slot]
+        if dense:
+            seen[block * dense[1] + (agent[lo:hi] - dense[0])] = True
+        if keep is not None:
+            keep.append((block, slot, w))
+
+    for key in np.flatnonzero(bad_keys):
+        a, g = divmod(int(key), width)
+        label, goal = acoder.label(a), gcoder.label(g)
+        area = None if label is None else _canonical(label, goal=False)
+        j = None if area is None else areas.index.get(area)
+        if j is None:
+            out.problem(("area", area), int(bad_keys[key]), label)
+        elif _canonical(goal) is _INVALID:
+            out.problem(("goal label", areas.labels[j], repr(goal)), int(bad_keys[key]), goal)
+        else:
+            out.problem(("goal", areas.labels[j], _canonical(goal)), int(bad_keys[key]), goal)
+    for kind, (count, row) in bad_weight.items():
+        area = acoder.label(int(acoder.block(row, row + 1)[0]))
+        out.problem(("weight", kind), count, (float(weight[row]), _python(agent[row]), area))
     if out.problems:
         return out
-    if nan.any():
-        w = np.where(nan, 0.0, w)
 
-    n_groups = len(groups)
-    slot = areas.offsets[area_id] + gid
-    flat = gcode * areas.slots + slot
-    size = n_groups * areas.slots
-    sums = np.zeros((3, size))
-    sums[0] = np.bincount(flat, minlength=size)
-    if task.weight_mean in ("arithmetic", "max"):
-        sums[1] = np.bincount(flat, weights=w, minlength=size)
-    if task.weight_mean == "geometric":
-        sums[2] = np.bincount(flat, weights=np.sqrt(w), minlength=size)
-    sums = sums.reshape(3, n_groups, areas.slots)
+    sums = sums.reshape(3, n_groups, slots)
     for i, g in enumerate(groups):
         out.sums[g] = sums[:, i].copy()
-
-    agent = agent_col.to_numpy()
-    sets, surplus, example = _agent_sets(agent, gcode * m + area_id, n_groups * m)
-    for b, s in sets.items():
+    if dense:
+        lo, span = dense
+        present = seen.reshape(n_blocks, span)
+        surplus = rows - int(np.count_nonzero(seen))
+        bits = np.packbits(present, axis=1)
+        sets = {int(b): _AgentSet(lo=lo, bits=bits[b].copy()) for b in np.flatnonzero(present.any(axis=1))}
+        example = None
+        if surplus:  # only to name one duplicate: the keyed path finds it
+            _, _, example = _keyed_agent_sets(agent, np.concatenate(
+                [block_of(lo, min(rows, lo + _BLOCK_ROWS)) for lo in range(0, rows, _BLOCK_ROWS)]))
+    else:
+        block = np.concatenate([k[0] for k in keep])
+        sets, surplus, example = _keyed_agent_sets(agent, block)
+    for b, agent_set in sets.items():
         gi, j = divmod(b, m)
-        out.agents[(groups[gi], j)] = s
+        out.agents[(groups[gi], j)] = agent_set
     if surplus:
         out.problem(("duplicate",), surplus, (example[0] % m, _python(example[1])))
 
     if task.weight_mean in _DISTRIBUTION_MEANS:
-        held = gid > 0
-        atoms = pd.DataFrame({"g": gcode[held], "slot": slot[held], "w": w[held]}).value_counts(sort=False)
+        block = np.concatenate([k[0] for k in keep])
+        slot = np.concatenate([k[1] for k in keep])
+        w = np.concatenate([k[2] for k in keep])
+        held = slot != areas.offsets[area_of_slot[slot]]
+        atoms = pd.DataFrame({"g": block[held] // m, "slot": slot[held], "w": w[held]}).value_counts(sort=False)
         for gi, part in atoms.groupby(level=0, sort=False):
             out.atoms[groups[int(gi)]] = part.droplevel(0)
     return out
