@@ -79,6 +79,8 @@ __all__ = [
 
 # A mixed strategy is accepted when its probabilities sum to 1 within this.
 _SUM_TOL = 1e-9
+# Relative accuracy assumed of the maxmin linear programs' solutions.
+_LP_TOL = 1e-9
 
 
 def _as_payoffs(payoffs, name: str = "payoffs") -> np.ndarray:
@@ -691,6 +693,8 @@ def nash_bargaining(payoffs) -> Bargain:
             \prod_i s_i(\vec a)
 
     The search runs over the game's pure profiles (no randomised agreements).
+    Surpluses within :math:`10^{-9}(1 + \max|u|)` of zero count as zero, the
+    accuracy of the threat point's linear programs.
     If no pure profile gives every player a non-negative surplus, the players
     stay at the threat point: ``profile`` is None, the product 0 and the surplus
     zero. Ties go to the first profile in lexicographic order. The maximiser
@@ -729,6 +733,10 @@ def nash_bargaining(payoffs) -> Bargain:
     u = _as_payoffs(payoffs)
     d = threat_point(u).payoffs
     s = np.moveaxis(u, 0, -1) - d  # (|A_1|, ..., |A_n|, n)
+    # d comes from linear programs solved to about 1e-9; a surplus that is zero
+    # in exact arithmetic must not be lost to their rounding.
+    tol = _LP_TOL * (1.0 + np.abs(u).max())
+    s = np.where(np.abs(s) <= tol, 0.0, s)
     feasible = (s >= 0).all(axis=-1)
     if not feasible.any():
         return Bargain(profile=None, product=0.0, surplus=np.zeros(u.shape[0]))

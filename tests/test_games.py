@@ -73,6 +73,7 @@ def brute_maxmin_two_actions(u, player, grid=2001):
     return guarantee.max()
 
 
+# No hypothesis deadlines: speed is measured in benchmarks, never asserted in tests.
 small_games = st.integers(2, 3).flatmap(
     lambda m: arrays(np.float64, (2, m, 2), elements=st.integers(-5, 5).map(float))
 )
@@ -131,6 +132,7 @@ def test_sum_of_utility_is_zero_in_matching_pennies():
     assert utility_sum(g, [[0.3, 0.7], [0.9, 0.1]]) == pytest.approx(0.0, abs=1e-15)
 
 
+@settings(deadline=None)
 @given(p1=st.floats(0, 1), p2=st.floats(0, 1))
 def test_covariance_in_003_prisoners_dilemma(p1, p2):
     # 003: Cov(u1, u2) = -2 sum_i p_i (1 - p_i), p_i the probability that i defects
@@ -146,6 +148,7 @@ def test_covariance_at_half_is_minus_one():
     assert utility_covariance(g, [[0.5, 0.5], [0.5, 0.5]])[0, 1] == -1.0
 
 
+@settings(deadline=None)
 @given(x=st.floats(0, 1), y=st.floats(0, 1))
 def test_covariance_of_zero_sum_game_is_minus_variance(x, y):
     g = example_game("matching_pennies")
@@ -154,12 +157,14 @@ def test_covariance_of_zero_sum_game_is_minus_variance(x, y):
     assert cov[0, 1] <= 1e-12
 
 
+@settings(deadline=None)
 @given(g=any_game)
 def test_covariance_is_zero_for_pure_profiles(g):
     a = tuple(0 for _ in range(g.shape[0]))
     assert np.allclose(utility_covariance(g, a), 0.0)
 
 
+@settings(deadline=None)
 @given(g=any_game, data=st.data())
 def test_expected_payoffs_against_enumeration(g, data):
     strategies = []
@@ -172,13 +177,13 @@ def test_expected_payoffs_against_enumeration(g, data):
 # ---------------------------------------------------------------- C-A inequalities and alpha
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(g=any_game)
 def test_alpha_against_enumeration(g):
     assert ca_alignment(g) == pytest.approx(brute_alpha(g), abs=1e-12)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(g=any_game)
 def test_alpha_is_zero_exactly_when_one_profile_is_best_for_all(g):
     profiles = _profiles(g.shape[1:])
@@ -187,6 +192,7 @@ def test_alpha_is_zero_exactly_when_one_profile_is_best_for_all(g):
     assert (ca_alignment(g) == 0) == best_for_all
 
 
+@settings(deadline=None)
 @given(g=any_game, data=st.data())
 def test_coordination_inequality_chain(g, data):
     a = tuple(data.draw(st.integers(0, m - 1)) for m in g.shape[1:])
@@ -202,6 +208,7 @@ def test_common_payoff_game_has_alpha_zero():
     assert ca_alignment(np.stack([common, common])) == 0.0
 
 
+@settings(deadline=None)
 @given(g=small_games, data=st.data())
 def test_constant_sum_game_has_zero_coordination_gap(g, data):
     const = np.stack([g[0], 5.0 - g[0]])
@@ -214,6 +221,7 @@ def test_constant_sum_game_has_zero_coordination_gap(g, data):
 # ---------------------------------------------------------------- affine transformations
 
 
+@settings(deadline=None)
 @given(g=any_game, data=st.data(), b=shifts)
 def test_alpha_and_gap_invariant_to_shifting_one_player(g, data, b):
     i = data.draw(st.integers(0, g.shape[0] - 1))
@@ -223,6 +231,7 @@ def test_alpha_and_gap_invariant_to_shifting_one_player(g, data, b):
     assert coordination_gap(h, a) == pytest.approx(coordination_gap(g, a), abs=1e-12)
 
 
+@settings(deadline=None)
 @given(g=any_game, a=scales)
 def test_alpha_scales_with_a_common_scale(g, a):
     assert ca_alignment(a * g) == pytest.approx(a * ca_alignment(g), abs=1e-12)
@@ -235,18 +244,21 @@ def test_alpha_not_invariant_to_scaling_one_player():
     assert ca_alignment(g) == -3.0
 
 
+@settings(deadline=None)
 @given(g=any_game, data=st.data(), a=scales, b=shifts)
 def test_alpha_zero_invariant_to_affine_change_of_one_player(g, data, a, b):
     i = data.draw(st.integers(0, g.shape[0] - 1))
     assert (ca_alignment(_affine_one_player(g, i, a, b)) == 0) == (ca_alignment(g) == 0)
 
 
+@settings(deadline=None)
 @given(g=any_game, data=st.data(), a=scales, b=shifts)
 def test_pure_nash_invariant_to_affine_change_of_one_player(g, data, a, b):
     i = data.draw(st.integers(0, g.shape[0] - 1))
     assert pure_nash(_affine_one_player(g, i, a, b)) == pure_nash(g)
 
 
+@settings(deadline=None)
 @given(g=small_games, x=st.floats(0.05, 0.95), y=st.floats(0.05, 0.95), a=scales, b=shifts)
 def test_covariance_scales_with_one_player(g, x, y, a, b):
     prof = [np.r_[x, np.full(g.shape[1] - 1, (1 - x) / (g.shape[1] - 1))], [y, 1 - y]]
@@ -267,7 +279,7 @@ def test_utility_sum_not_invariant_to_scaling_one_player():
 # ---------------------------------------------------------------- Nash equilibria
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(g=any_game)
 def test_pure_nash_against_enumeration(g):
     assert pure_nash(g) == brute_nash(g)
@@ -288,7 +300,7 @@ def test_pure_nash_of_document_games(name, expected):
 # ---------------------------------------------------------------- maxmin, surplus, bargaining
 
 
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)
 @given(g=small_games)
 def test_maxmin_value_against_grid(g):
     # player 1 has two actions; the grid value is a lower bound within grid spacing
@@ -299,6 +311,7 @@ def test_maxmin_value_against_grid(g):
     assert m.strategy.sum() == pytest.approx(1.0)
 
 
+@settings(deadline=None)
 @given(g=small_games, data=st.data(), a=scales, b=shifts)
 def test_maxmin_value_moves_with_affine_change(g, data, a, b):
     i = data.draw(st.integers(0, 1))
@@ -338,7 +351,7 @@ def brute_bargain(g):
     return arg, best
 
 
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)
 @given(g=small_games)
 def test_nash_bargaining_against_enumeration(g):
     b = nash_bargaining(g)
@@ -350,7 +363,7 @@ def test_nash_bargaining_against_enumeration(g):
         assert b.profile == arg
 
 
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)
 @given(g=small_games, data=st.data(), a=scales, b=shifts)
 def test_nash_bargaining_profile_invariant_to_affine_change(g, data, a, b):
     i = data.draw(st.integers(0, 1))
@@ -420,12 +433,14 @@ def test_fear_only_game_is_a_social_dilemma_but_no_classic_type():
     assert classify_dilemma(4, 0, 1, 2) == "none"
 
 
+@settings(deadline=None)
 @given(st.permutations([0.0, 1.0, 2.0, 3.0]), st.floats(0.1, 10), st.floats(-10, 10))
 def test_classification_invariant_to_common_affine_change(rstp, a, b):
     R, S, T, P = rstp
     assert classify_dilemma(*(a * x + b for x in (R, S, T, P))) == classify_dilemma(R, S, T, P)
 
 
+@settings(deadline=None)
 @given(st.permutations([0.0, 1.0, 2.0, 3.0]))
 def test_classification_agrees_with_orderings(rstp):
     R, S, T, P = rstp
