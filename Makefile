@@ -17,7 +17,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # Kernels started by papermill and nbval must find the venv's python first.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install reproduce test unit nbval clean
+.PHONY: install reproduce test unit nbval bench clean
 
 install: $(STAMP)
 
@@ -42,6 +42,10 @@ nbval: $(STAMP)
 	@scratch=$$(mktemp -d) && trap 'rm -rf "$$scratch"' EXIT && \
 	MISALIGN_OUTPUT_ROOT=$$scratch $(BIN)/python -m pytest --nbval --nbval-current-env \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
+
+# Speed and memory at scale (minutes of CPU; writes data/results/bench_scaling.csv).
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_scoring.py
 
 clean:
 	rm -rf build .pytest_cache .hypothesis

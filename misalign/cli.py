@@ -1,6 +1,7 @@
 """Command line: ``python -m misalign <command>``.
 
-Commands: ``score`` (a scenario file), ``reproduce`` (rebuild the compendium).
+Commands: ``score`` (a scenario file), ``score-table`` (agents and conflicts
+tables), ``reproduce`` (rebuild the compendium).
 A bad input exits with status 2 and a one-line message, never a traceback.
 """
 
@@ -38,6 +39,19 @@ def _score(args) -> int:
     return 0
 
 
+def _score_table(args) -> int:
+    from .frame import score_frame
+
+    out = score_frame(args.agents, args.conflicts, by=args.by or None, pairs=args.pairs, weight_mean=args.weight_mean,
+                      area_mean=args.area_mean, normalize=args.normalize, progress=sys.stderr.isatty())
+    if args.out:
+        out.to_csv(args.out, index=False, float_format="%.10g", lineterminator="\n")
+        print(f"wrote {len(out)} rows to {args.out}")
+    else:
+        print(out.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+    return 0
+
+
 def _reproduce(args) -> int:
     from .compendium import reproduce
 
@@ -51,6 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path")
     _add_options(p)
     p.set_defaults(func=_score)
+    p = sub.add_parser("score-table", help="score agents and conflicts tables (CSV or Parquet; see data/examples/)")
+    p.add_argument("agents", help="agents table: columns agent, area, goal, weight (a path or glob)")
+    p.add_argument("conflicts", help="conflicts table: columns area, goal_a, goal_b, conflict")
+    p.add_argument("--by", nargs="+", metavar="COL", help="columns whose values are scored as separate groups")
+    p.add_argument("--out", help="write the scores to this CSV file instead of printing them")
+    _add_options(p)
+    p.set_defaults(func=_score_table)
     p = sub.add_parser("reproduce", help="execute every notebook and publish its outputs if all succeed")
     p.add_argument("only", nargs="*", help="notebook name prefixes, e.g. 01 06 (default: all)")
     p.set_defaults(func=_reproduce)

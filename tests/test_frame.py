@@ -435,3 +435,35 @@ def test_bad_options_and_arguments(tables, tmp_path):
         score_frame(str(tmp_path / "nothing*.parquet"), conflicts)
     with pytest.raises(ValueError, match=r"agents must be a pandas or Dask DataFrame or a path.*got list"):
         score_frame([1, 2], conflicts)
+
+
+# ---------------------------------------------------------------- command line
+
+def test_command_line_prints_and_writes_scores(tmp_path, capsys):
+    from misalign.cli import main
+    from misalign.paths import EXAMPLES
+
+    agents, conflicts = str(EXAMPLES / "shopping_agents.csv"), str(EXAMPLES / "shopping_conflicts.csv")
+    assert main(["score-table", agents, conflicts]) == 0
+    captured = capsys.readouterr()
+    assert "household  3      3 0.4241" in captured.out and "(overall)  3   <NA> 0.2569" in captured.out
+    assert captured.err == ""  # no progress bar when stderr is not a terminal
+    out = tmp_path / "scores.csv"
+    assert main(["score-table", agents, conflicts, "--weight-mean", "min", "--out", str(out)]) == 0
+    table = pd.read_csv(out)
+    # by hand, min weights: food 0.1 * (0.8 + 0.8 + 0.9) / 3
+    assert math.isclose(table["score"][0], 0.1 * (0.8 + 0.8 + 0.9) / 3)
+
+
+def test_command_line_errors_without_traceback(tmp_path, capsys):
+    from misalign.cli import main
+    from misalign.paths import EXAMPLES
+
+    bad = tmp_path / "agents.csv"
+    bad.write_text("agent,area,goal,weight\n1,food,vegan,0.5\n2,food,vegan,1.5\n3,food,steak,0.5\n")
+    assert main(["score-table", str(bad), str(EXAMPLES / "shopping_conflicts.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: agents table: column 'goal' has value 'steak' on 1 rows in area 'food'")
+    assert "column 'weight' has value 1.5 on 1 rows outside [0, 1]" in err and "Traceback" not in err
+    assert main(["score-table", str(tmp_path / "none.csv"), str(EXAMPLES / "shopping_conflicts.csv")]) == 2
+    assert "no file or folder matches" in capsys.readouterr().err
