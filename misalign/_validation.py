@@ -33,6 +33,8 @@ def _index(idx) -> str:
 def as_goals(goals, name: str = "goals", ndim: int | None = None) -> np.ndarray:
     """Return ``goals`` as an integer array, refusing floats, bools and NaN."""
     arr = np.asarray(goals)
+    if arr.size == 0:  # an empty list arrives as float64; there is nothing to coerce
+        arr = arr.astype(np.int64)
     if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
         raise ValueError(
             f"{name} must hold integer goal ids (0 = no goal, 1..k = explicit goals); "
@@ -60,7 +62,7 @@ def as_weights(weights, name: str = "weights", ndim: int | None = None) -> np.nd
     bad = (arr < 0) | (arr > 1)
     if bad.any():
         idx = np.argwhere(bad)[0]
-        raise ValueError(f"{name}{_index(idx)} = {arr[tuple(idx)]!r}; expected a weight in [0, 1]")
+        raise ValueError(f"{name}{_index(idx)} = {float(arr[tuple(idx)])!r}; expected a weight in [0, 1]")
     return arr
 
 
@@ -85,31 +87,37 @@ def as_conflict(conflict, name: str = "conflict") -> np.ndarray:
     bad = (arr < 0) | (arr > 1)
     if bad.any():
         idx = np.argwhere(bad)[0]
-        raise ValueError(f"{name}{_index(idx)} = {arr[tuple(idx)]!r}; expected a conflict in [0, 1]")
+        raise ValueError(f"{name}{_index(idx)} = {float(arr[tuple(idx)])!r}; expected a conflict in [0, 1]")
     diag = np.diagonal(arr, axis1=-2, axis2=-1)
     if (diag != 0).any():
         idx = np.argwhere(diag != 0)[0]
         i = int(idx[-1])
         where = _index(tuple(idx[:-1]) + (i, i))
-        raise ValueError(f"{name}{where} = {diag[tuple(idx)]!r}; a goal never conflicts with itself, expected 0")
+        raise ValueError(f"{name}{where} = {float(diag[tuple(idx)])!r}; a goal never conflicts with itself, expected 0")
     asym = np.abs(arr - np.swapaxes(arr, -1, -2))
     if (asym > _SYMMETRY_TOL).any():
         idx = np.argwhere(asym > _SYMMETRY_TOL)[0]
         other = tuple(idx[:-2]) + (idx[-1], idx[-2])
         raise ValueError(
-            f"{name} is not symmetric: {name}{_index(idx)} = {arr[tuple(idx)]!r} but "
-            f"{name}{_index(other)} = {arr[other]!r}; expected c(g, h) = c(h, g)"
+            f"{name} is not symmetric: {name}{_index(idx)} = {float(arr[tuple(idx)])!r} but "
+            f"{name}{_index(other)} = {float(arr[other])!r}; expected c(g, h) = c(h, g)"
         )
     return arr
 
 
-def check_goal_range(goals: np.ndarray, k: int, name: str = "goals") -> None:
-    """Raise if any goal id lies outside 0..k."""
+def check_goal_range(goals: np.ndarray, k: int, name: str = "goals", area: int | None = None) -> None:
+    """Raise if any goal id lies outside 0..k.
+
+    With ``area``, ``goals`` is that area's column of a larger array whose last
+    axis is the area, and the message gives the index in the larger array.
+    """
     bad = (goals < 0) | (goals > k)
     if bad.any():
-        idx = np.argwhere(bad)[0]
+        idx = tuple(np.argwhere(bad)[0])
+        full = idx if area is None else idx + (area,)
+        where = "" if area is None else f" for area {area}"
         raise ValueError(
-            f"{name}{_index(idx)} = {int(goals[tuple(idx)])}; expected a goal id in 0..{k} "
+            f"{name}{_index(full)} = {int(goals[idx])}; expected a goal id in 0..{k}{where} "
             f"(0 = no goal, the conflict matrix has {k} explicit goals)"
         )
 

@@ -253,7 +253,7 @@ def area_scores_batch(goals, weights, conflicts, *, pairs="distinct", weight_mea
                 "expected one (k, k) matrix or one per run"
             )
         k = c.shape[-1]
-        check_goal_range(g[:, :, j], k, f"goals[:, :, {j}]")
+        check_goal_range(g[:, :, j], k, "goals", area=j)
         sums = _ordered_pair_sums(g[:, :, j], w[:, :, j], c, weight_mean)
         out[:, j] = _scale(sums, n, k, pairs, normalize)
     return out
@@ -346,6 +346,7 @@ def area_misalignment(goals, weights, conflict, *, pairs="distinct", weight_mean
     c = as_conflict(conflict, "conflict")
     if c.ndim != 2:
         raise ValueError(f"conflict must be a single k x k matrix; got shape {c.shape}")
+    check_goal_range(g, c.shape[0], "goals")
     out = area_scores_batch(g[None, :, None], w[None, :, None], [c], pairs=pairs, weight_mean=weight_mean,
                             normalize=normalize)
     return float(out[0, 0])
@@ -379,7 +380,10 @@ def area_scores(goals, weights, conflicts: Sequence, *, pairs="distinct", weight
     g = as_goals(goals, "goals", ndim=2)
     w = as_weights(weights, "weights", ndim=2)
     check_same_shape(g, w)
-    out = area_scores_batch(g[None], w[None], conflicts, pairs=pairs, weight_mean=weight_mean, normalize=normalize)
+    cs = as_conflict_list(conflicts, g.shape[1])
+    for j, c in enumerate(cs):
+        check_goal_range(g[:, j], c.shape[-1], "goals", area=j)
+    out = area_scores_batch(g[None], w[None], cs, pairs=pairs, weight_mean=weight_mean, normalize=normalize)
     return out[0]
 
 

@@ -98,7 +98,7 @@ def pairwise_misalignment(goals, weights, conflicts, *, weight_mean="geometric",
     cs = as_conflict_list(conflicts, m)
     out = np.empty((m, n, n))
     for j, c in enumerate(cs):
-        check_goal_range(g[:, j], c.shape[0], f"goals[:, {j}]")
+        check_goal_range(g[:, j], c.shape[0], "goals", area=j)
         padded = np.pad(c, ((1, 0), (1, 0)))
         out[j] = padded[g[:, j][:, None], g[:, j][None, :]] * pair_weight(w[:, j][:, None], w[:, j][None, :],
                                                                           weight_mean)

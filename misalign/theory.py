@@ -134,7 +134,7 @@ def gini_impurity(proportions) -> float:
     if p.ndim != 1 or not np.isfinite(p).all() or (p < 0).any():
         raise ValueError(f"proportions = {proportions!r}; expected finite non-negative shares")
     if not np.isclose(p.sum(), 1.0):
-        raise ValueError(f"proportions sum to {p.sum()!r}; expected shares summing to 1")
+        raise ValueError(f"proportions sum to {float(p.sum())!r}; expected shares summing to 1")
     return float(1.0 - (p**2).sum())
 
 

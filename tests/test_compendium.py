@@ -1,0 +1,90 @@
+"""The runner behind `make reproduce`: all or nothing, and clean notebooks."""
+
+import json
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from misalign import compendium
+
+
+def _notebook(path, source):
+    nb = new_notebook(cells=[new_code_cell("x = 1", metadata={"tags": ["parameters"]}), new_code_cell(source)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    for i, c in enumerate(nb.cells):
+        c.id = f"cell-{i}"
+    nbformat.write(nb, path)
+
+
+WRITES = """
+import pandas as pd
+from misalign.outputs import write_results
+write_results(pd.DataFrame({"x": [x]}), "{stem}")
+print("done")
+"""
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "data" / "results").mkdir(parents=True)
+    (tmp_path / "figures").mkdir()
+    _notebook(tmp_path / "notebooks" / "01_good.ipynb", WRITES.replace("{stem}", "01_good"))
+    (tmp_path / "data" / "results" / "01_good.csv").write_text("committed\n")
+    monkeypatch.setattr(compendium, "ROOT", tmp_path)
+    monkeypatch.setattr(compendium, "NOTEBOOKS", tmp_path / "notebooks")
+    return tmp_path
+
+
+def _snapshot(root):
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in root.rglob("*") if p.is_file() and "build" not in p.parts}
+
+
+def test_success_publishes_clean_notebooks_and_outputs(repo, capsys):
+    assert compendium.reproduce() == 0
+    assert (repo / "data" / "results" / "01_good.csv").read_text() == "x\n1\n"
+    nb = json.loads((repo / "notebooks" / "01_good.ipynb").read_text())
+    text = json.dumps(nb)
+    assert "papermill" not in text and "start_time" not in text
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert code[1]["outputs"][0]["text"] == ["done\n"] and code[1]["execution_count"] == 2
+    out = capsys.readouterr().out
+    assert "01_good" in out and " ok" in out and "total" in out
+    assert not any((repo / "build").iterdir())  # staging removed
+
+
+def test_a_failure_publishes_nothing(repo, capsys):
+    _notebook(repo / "notebooks" / "02_bad.ipynb", "raise RuntimeError('boom')")
+    before = _snapshot(repo)
+    assert compendium.reproduce() == 1
+    assert _snapshot(repo) == before
+    out = capsys.readouterr()
+    assert "02_bad" in out.out and "failed" in out.out and "nothing was published" in out.out
+    assert "boom" in out.err
+    assert not any((repo / "build").iterdir())
+
+
+def test_an_interrupt_publishes_nothing(repo, monkeypatch):
+    _notebook(repo / "notebooks" / "02_second.ipynb", WRITES.replace("{stem}", "02_second"))
+    real = compendium.execute
+    calls = []
+
+    def interrupted(src, dst, parameters=None):
+        calls.append(src.name)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        real(src, dst, parameters)
+
+    monkeypatch.setattr(compendium, "execute", interrupted)
+    before = _snapshot(repo)
+    with pytest.raises(KeyboardInterrupt):
+        compendium.reproduce()
+    assert _snapshot(repo) == before
+    assert not any((repo / "build").iterdir())
+
+
+def test_unknown_notebook_prefix(repo):
+    with pytest.raises(SystemExit, match="no notebook matches"):
+        compendium.reproduce(["99"])
