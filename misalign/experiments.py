@@ -40,7 +40,7 @@ def agent_grid(low: int = 1, high: int = 100, steps: int = 20) -> np.ndarray:
     Examples
     --------
     >>> agent_grid().tolist()
-    [1, 2, 3, 4, 6, 8, 11, 16, 23, 33, 48, 69, 100]
+    [1, 2, 3, 4, 5, 6, 8, 11, 14, 18, 23, 29, 37, 48, 61, 78, 100]
     """
     grid = np.logspace(np.log10(low), np.log10(high), num=steps)
     return np.unique(grid.astype(np.int64))
