@@ -17,7 +17,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # Kernels started by papermill and nbval must find the venv's python first.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install reproduce test unit nbval bench clean
+.PHONY: install reproduce test unit nbval bench site lab clean
 
 install: $(STAMP)
 
@@ -31,6 +31,7 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 reproduce: $(STAMP)
 	@$(BIN)/python -m misalign reproduce
 
+# unit includes the browser test of the site (tests/test_site.py, headless Chromium).
 test: unit nbval
 
 unit: $(STAMP)
@@ -47,5 +48,15 @@ nbval: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scoring.py
 
+# A static website of the stored notebooks (rendered, never re-executed) and the
+# API reference, readable offline: open site/index.html.
+site: $(STAMP)
+	@$(BIN)/python -m misalign.site
+
+# JupyterLab on the notebooks, with the venv's kernel registered as "Python (misalign)".
+lab: $(STAMP)
+	@$(BIN)/python -m ipykernel install --sys-prefix --name misalign --display-name "Python (misalign)"
+	@cd notebooks && $(BIN)/jupyter lab
+
 clean:
-	rm -rf build .pytest_cache .hypothesis
+	rm -rf build site .pytest_cache .hypothesis
