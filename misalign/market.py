@@ -386,12 +386,21 @@ def cross_validated_errors(user, agents, ks, *, n_permutations: int, n_folds: in
     return pd.DataFrame(rows)
 
 
-def synthetic_market(n_items: int, n_agents: int, n_values: int, *, agent_spread: float, agent_noise: float,
-                     user_noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, dict]:
+def synthetic_market(n_items: int, n_agents: int, n_values: int, *, shared: float, agent_spread: float,
+                     agent_noise: float, user_noise: float,
+                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, dict]:
     r"""A synthetic user and agents whose utilities perturb latent value directions.
 
-    Each of ``n_values`` latent value directions is a utility over the items,
-    :math:`v_\ell \sim N(0, I_d)`. Agent :math:`k` is anchored on one direction
+    Each of ``n_values`` latent value directions is a utility over the items
+    with a share :math:`\rho` of common variation (ratings of real raters agree
+    on much: a good film is liked by most),
+
+    .. math::
+
+        v_\ell = \sqrt{\rho}\, z_0 + \sqrt{1 - \rho}\, z_\ell, \qquad z_0, z_\ell \sim N(0, I_d),
+
+    which keeps the user, a mixture of directions, on the agents' scale.
+    Agent :math:`k` is anchored on one direction
     :math:`\ell_k` (directions are dealt in turn, so every direction has agents
     once :math:`K \ge L`) and perturbed both in value space and item by item:
 
@@ -410,6 +419,9 @@ def synthetic_market(n_items: int, n_agents: int, n_values: int, *, agent_spread
     ----------
     n_items, n_agents, n_values : int
         d, K and L; all positive.
+    shared : float
+        :math:`\rho \in [0, 1]`, the share of the directions' variance they have
+        in common.
     agent_spread : float
         :math:`\sigma_a \ge 0`, perturbation of an agent's values.
     agent_noise : float
@@ -429,12 +441,12 @@ def synthetic_market(n_items: int, n_agents: int, n_values: int, *, agent_spread
     Raises
     ------
     ValueError
-        For non-positive sizes, negative or non-finite noise levels, or a bad
-        ``rng``.
+        For non-positive sizes, ``shared`` outside [0, 1], negative or
+        non-finite noise levels, or a bad ``rng``.
 
     Examples
     --------
-    >>> user, agents, truth = synthetic_market(50, 6, 3, agent_spread=0.1, agent_noise=0.1,
+    >>> user, agents, truth = synthetic_market(50, 6, 3, shared=0.5, agent_spread=0.1, agent_noise=0.1,
     ...                                        user_noise=0.0, rng=np.random.default_rng(1))
     >>> agents.shape, truth["anchor"].tolist(), bool(np.isclose(truth["theta_user"].sum(), 1.0))
     ((6, 50), [0, 1, 2, 0, 1, 2], True)
@@ -447,7 +459,11 @@ def synthetic_market(n_items: int, n_agents: int, n_values: int, *, agent_spread
         if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not np.isfinite(v) \
                 or v < 0:
             raise ValueError(f"{name} = {v!r}; expected a finite non-negative standard deviation")
-    values = rng.normal(size=(n_items, n_values))
+    if isinstance(shared, bool) or not isinstance(shared, (int, float, np.integer, np.floating)) \
+            or not 0 <= shared <= 1:
+        raise ValueError(f"shared = {shared!r}; expected a share of common variance in [0, 1]")
+    common = rng.normal(size=(n_items, 1))
+    values = np.sqrt(shared) * common + np.sqrt(1.0 - shared) * rng.normal(size=(n_items, n_values))
     anchor = np.arange(n_agents) % n_values
     theta_agents = np.eye(n_values)[anchor] + agent_spread * rng.normal(size=(n_agents, n_values))
     agents = theta_agents @ values.T + agent_noise * rng.normal(size=(n_agents, n_items))

@@ -225,7 +225,7 @@ def test_cross_validation_is_deterministic_and_tidy():
 
 
 def test_noiseless_synthetic_user_is_in_the_hull():
-    user, agents, truth = synthetic_market(40, 6, 3, agent_spread=0.0, agent_noise=0.0, user_noise=0.0,
+    user, agents, truth = synthetic_market(40, 6, 3, shared=0.5, agent_spread=0.0, agent_noise=0.0, user_noise=0.0,
                                            rng=np.random.default_rng(0))
     # agents are exactly the value directions (twice over); the user is V theta
     assert np.allclose(agents[:3], truth["values"].T) and np.allclose(agents[3:], agents[:3])
@@ -236,7 +236,7 @@ def test_noiseless_synthetic_user_is_in_the_hull():
 
 
 def test_synthetic_market_is_reproducible():
-    kw = dict(agent_spread=0.3, agent_noise=0.5, user_noise=0.2)
+    kw = dict(shared=0.5, agent_spread=0.3, agent_noise=0.5, user_noise=0.2)
     a = synthetic_market(10, 4, 2, rng=np.random.default_rng(5), **kw)
     b = synthetic_market(10, 4, 2, rng=np.random.default_rng(5), **kw)
     assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
@@ -330,9 +330,11 @@ def test_bad_cross_validation(kw, match):
     (dict(agent_noise=np.nan), r"agent_noise = nan"),
     (dict(user_noise="1"), r"user_noise = '1'"),
     (dict(rng=None), r"rng = None; expected a numpy.random.Generator"),
+    (dict(shared=1.5), r"shared = 1.5; expected a share of common variance in \[0, 1\]"),
+    (dict(shared=np.nan), r"shared = nan"),
 ])
 def test_bad_synthetic_market(kw, match):
-    args = dict(n_items=5, n_agents=3, n_values=2, agent_spread=0.1, agent_noise=0.1, user_noise=0.1,
+    args = dict(n_items=5, n_agents=3, n_values=2, shared=0.5, agent_spread=0.1, agent_noise=0.1, user_noise=0.1,
                 rng=np.random.default_rng(0))
     args.update(kw)
     with pytest.raises(ValueError, match=match):
