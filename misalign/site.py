@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import argparse
 import html
+import importlib
 import inspect
 import json
+import pkgutil
 import re
 import shutil
 import sys
@@ -41,6 +43,8 @@ WIDGET_NOTE = ("<p class=\"widget-note\">Interactive controls appear here when t
 
 # latex2mathml leaves commands it does not know as text ("\foo") and
 # alignment tabs as a bare "&": either would show raw LaTeX to the reader.
+_LATEX_OPERATORS = frozenset("arccos arcsin arctan arg cos cosh cot coth csc deg det dim exp gcd hom inf ker lg "
+                             "lim liminf limsup ln log max min Pr sec sin sinh sup tan tanh".split())
 _UNRENDERED = re.compile(r">[^<]*(\\[A-Za-z]+|&(?![#A-Za-z0-9]+;))[^<]*<")
 
 
@@ -72,10 +76,16 @@ def tex_to_mathml(tex: str, *, display: bool = False, where: str = "") -> str:
     >>> tex_to_mathml(r"\frac{1}{2}")
     '<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline"><mrow><mfrac><mrow><mn>1</mn></mrow><mrow><mn>2</mn></mrow></mfrac></mrow></math>'
     """
-    mathml = _latex2mathml(tex.strip(), display="block" if display else "inline")
-    bad = _UNRENDERED.search(mathml)
+    original = tex = tex.strip()
+    while True:
+        mathml = _latex2mathml(tex, display="block" if display else "inline")
+        bad = _UNRENDERED.search(mathml)
+        if not bad or bad.group(1)[1:] not in _LATEX_OPERATORS:
+            break
+        # A standard operator name the converter lacks (e.g. \arg): set it upright, as LaTeX does.
+        tex = re.sub(re.escape(bad.group(1)) + r"(?![A-Za-z])", r"\\mathrm{" + bad.group(1)[1:] + r"}\\,", tex)
     if bad:
-        raise ValueError(f"{where or 'formula'}: cannot render {bad.group(1)!r} in ${tex.strip()}$ as MathML; "
+        raise ValueError(f"{where or 'formula'}: cannot render {bad.group(1)!r} in ${original}$ as MathML; "
                          "expected LaTeX that latex2mathml supports (no alignment environments or custom macros)")
     return mathml
 
@@ -186,11 +196,13 @@ class _DocContext:
     where: str
     anchor: str
     known: dict[str, str] = field(default_factory=dict)
+    module: str = ""
 
     def link(self, name: str) -> str:
-        """A link to a documented object by any suffix of its dotted name, else plain code."""
-        short = name.split(".")[-1].removesuffix("()")
-        target = self.known.get(name) or self.known.get(short)
+        """A link to a documented object: its full name, a name in this module, or a unique short name."""
+        name = name.removesuffix("()")
+        target = (self.known.get(name) or self.known.get(f"{self.module}.{name}")
+                  or self.known.get(name.split(".")[-1]) or self.known.get(f"misalign.{name}"))
         code = f"<code>{html.escape(name)}</code>"
         return f'<a href="#{target}">{code}</a>' if target else code
 
@@ -316,43 +328,60 @@ def _docstring_html(doc: str, ctx: _DocContext) -> str:
 
 
 def _public_api() -> dict[str, list[tuple[str, object]]]:
-    """The package's public functions and classes, grouped by the module that defines them."""
+    """Public functions and classes by module: every module of the package that declares ``__all__``.
+
+    A name re-exported by the package is documented once, under the module
+    that defines it (when that module lists it too).
+    """
     import misalign
 
-    by_module: dict[str, list[tuple[str, object]]] = {}
-    for name in sorted(getattr(misalign, "__all__", None) or dir(misalign)):
-        obj = getattr(misalign, name)
-        module = getattr(obj, "__module__", "") or ""
-        if name.startswith("_") or not callable(obj) or not module.startswith("misalign"):
-            continue
-        by_module.setdefault(module, []).append((name, obj))
-    return dict(sorted(by_module.items()))
+    modules = {"misalign": misalign}
+    for info in pkgutil.iter_modules(misalign.__path__, "misalign."):
+        if not info.name.rsplit(".", 1)[-1].startswith("_"):
+            modules[info.name] = importlib.import_module(info.name)
+    modules = {name: m for name, m in modules.items() if hasattr(m, "__all__")}
+    api: dict[str, list[tuple[str, object]]] = {}
+    for name, module in sorted(modules.items()):
+        api[name] = []
+        for attr in module.__all__:
+            obj = getattr(module, attr)
+            home = getattr(obj, "__module__", name)
+            if inspect.ismodule(obj) or (home != name and attr in getattr(modules.get(home), "__all__", ())):
+                continue
+            api[name].append((attr, obj))
+    return api
 
 
 def _api_page() -> str:
     api = _public_api()
-    known = {name: name for objs in api.values() for name, _ in objs}
-    known.update({f"{mod}.{name}": name for mod, objs in api.items() for name, _ in objs})
+    known = {f"{mod}.{name}": f"{mod}.{name}" for mod, objs in api.items() for name, _ in objs}
+    short = [k.rsplit(".", 1)[1] for k in known]
+    known.update({k.rsplit(".", 1)[1]: k for k in known if short.count(k.rsplit(".", 1)[1]) == 1})
+    known.update({mod: "mod-" + mod for mod in api})
     toc, parts = [], []
     for module, objs in api.items():
-        mod = sys.modules[module]
-        mod_anchor = "mod-" + module.replace(".", "-")
-        ctx = _DocContext(where=module, anchor=mod_anchor, known=known)
-        toc.append(f'<li><a href="#{mod_anchor}"><code>{module}</code></a><ul>'
-                   + "".join(f'<li><a href="#{n}"><code>{n}</code></a></li>' for n, _ in objs) + "</ul></li>")
+        mod_anchor = "mod-" + module
+        ctx = _DocContext(where=module, anchor=mod_anchor, known=known, module=module)
+        toc.append(f'<li><a href="#{mod_anchor}"><code>{module}</code></a>'
+                   + (f' <span class="count">({len(objs)})</span>' if objs else "") + "</li>")
         parts.append(f'<section class="module" id="{mod_anchor}"><h2><code>{module}</code></h2>'
-                     f"{_docstring_html(mod.__doc__ or '', ctx)}")
+                     f"{_docstring_html(sys.modules[module].__doc__ or '', ctx)}")
         for name, obj in objs:
-            ctx = _DocContext(where=f"{module}.{name}", anchor=name, known=known)
-            try:
-                sig = str(inspect.signature(obj))
-            except (TypeError, ValueError):
-                sig = "(...)"
-            parts.append(f'<article class="api" id="{name}"><h3><code>{name}{html.escape(sig)}</code></h3>'
-                         f"{_docstring_html(obj.__doc__ or '', ctx)}</article>")
+            anchor = f"{module}.{name}"
+            ctx = _DocContext(where=anchor, anchor=anchor, known=known, module=module)
+            if callable(obj):
+                try:
+                    sig = html.escape(str(inspect.signature(obj)))
+                except (TypeError, ValueError):
+                    sig = "(...)"
+                doc = _docstring_html(inspect.getdoc(obj) or "", ctx)
+            else:  # a constant: its value is its documentation
+                sig, doc = "", f"<pre>{html.escape(name)} = {html.escape(repr(obj))}</pre>"
+            parts.append(f'<article class="api" id="{anchor}"><h3><code>{module}.<strong>{name}</strong>'
+                         f"{sig}</code></h3>{doc}</article>")
         parts.append("</section>")
-    body = (f"<h1>API reference</h1><p>misalign {__version__}: every public function, from its docstring. "
-            "Formulas are MathML, drawn by the browser.</p>"
+    body = (f"<h1>API reference</h1><p>misalign {__version__}: every module that declares its public names, "
+            "and each of those names, from their docstrings. Formulas are MathML, drawn by the browser.</p>"
             f'<nav class="toc"><ul>{"".join(toc)}</ul></nav>' + "".join(parts))
     return _page("misalign API reference", body, root="")
 
