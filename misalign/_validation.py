@@ -45,25 +45,29 @@ def as_goals(goals, name: str = "goals", ndim: int | None = None) -> np.ndarray:
     return arr.astype(np.int64, copy=False)
 
 
-def as_weights(weights, name: str = "weights", ndim: int | None = None) -> np.ndarray:
-    """Return ``weights`` as a float array with every entry finite and in [0, 1]."""
-    arr = np.asarray(weights)
-    if arr.dtype == bool or not (
-        np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)
-    ):
+def _unit_interval(values, name: str, what: str) -> np.ndarray:
+    """Return ``values`` as float64 after checking every entry is a finite number in [0, 1]."""
+    arr = np.asarray(values)
+    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
         raise ValueError(f"{name} must be real numbers in [0, 1]; got an array of dtype {arr.dtype}")
     arr = arr.astype(np.float64, copy=False)
-    if ndim is not None and arr.ndim != ndim:
-        raise ValueError(f"{name} must be a {ndim}-d array; got shape {arr.shape}")
     bad = ~np.isfinite(arr)
     if bad.any():
         idx = np.argwhere(bad)[0]
-        raise ValueError(f"{name}{_index(idx)} is {arr[tuple(idx)]}; expected a finite weight in [0, 1]")
+        raise ValueError(f"{name}{_index(idx)} is {arr[tuple(idx)]}; expected a finite {what} in [0, 1]")
     bad = (arr < 0) | (arr > 1)
     if bad.any():
         idx = np.argwhere(bad)[0]
-        raise ValueError(f"{name}{_index(idx)} = {float(arr[tuple(idx)])!r}; expected a weight in [0, 1]")
+        raise ValueError(f"{name}{_index(idx)} = {float(arr[tuple(idx)])!r}; expected a {what} in [0, 1]")
     return arr
+
+
+def as_weights(weights, name: str = "weights", ndim: int | None = None) -> np.ndarray:
+    """Return ``weights`` as a float array with every entry finite and in [0, 1]."""
+    arr = np.asarray(weights)
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name} must be a {ndim}-d array; got shape {arr.shape}")
+    return _unit_interval(arr, name, "weight")
 
 
 def as_conflict(conflict, name: str = "conflict") -> np.ndarray:
@@ -73,21 +77,9 @@ def as_conflict(conflict, name: str = "conflict") -> np.ndarray:
     code can give each run its own matrix; every check applies to every run.
     """
     arr = np.asarray(conflict)
-    if arr.dtype == bool or not (
-        np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)
-    ):
-        raise ValueError(f"{name} must be real numbers in [0, 1]; got an array of dtype {arr.dtype}")
-    arr = arr.astype(np.float64, copy=False)
     if arr.ndim not in (2, 3) or arr.shape[-1] != arr.shape[-2]:
         raise ValueError(f"{name} must be a square k x k matrix over the explicit goals; got shape {arr.shape}")
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        idx = np.argwhere(bad)[0]
-        raise ValueError(f"{name}{_index(idx)} is {arr[tuple(idx)]}; expected a finite conflict in [0, 1]")
-    bad = (arr < 0) | (arr > 1)
-    if bad.any():
-        idx = np.argwhere(bad)[0]
-        raise ValueError(f"{name}{_index(idx)} = {float(arr[tuple(idx)])!r}; expected a conflict in [0, 1]")
+    arr = _unit_interval(arr, name, "conflict")
     diag = np.diagonal(arr, axis1=-2, axis2=-1)
     if (diag != 0).any():
         idx = np.argwhere(diag != 0)[0]
