@@ -91,34 +91,45 @@ def _group_goal_sums(groups: np.ndarray, goals: np.ndarray, values: np.ndarray, 
     return np.bincount(idx, weights=values, minlength=n_groups * k1).reshape(n_groups, k1)
 
 
-def _min_against(qg, qw, pg, pw, c):
-    r"""Per query agent, :math:`\sum_j c(g_q, g_j) \min(w_q, w_j)` over the partners.
+def _min_sorted(query_goal, partner_goal, w, c):
+    r"""Core of the minimum: entries sorted by weight, each a query, a partner or both.
 
-    After one sort of queries and partners together by weight, the partners
-    met before a query are the lighter ones and contribute their own weight;
-    the rest contribute the query's weight. Ties give the same minimum either
-    way, so their order does not matter.
+    The partners met before a query are the lighter ones and contribute their
+    own weight; the rest contribute the query's weight. Ties give the same
+    minimum either way, so their order does not matter. ``partner_goal`` is 0
+    for entries that are not partners; queries with goal 0 get 0.
     """
-    nq = qg.size
-    all_w = np.concatenate([qw, pw])
-    order = np.argsort(all_w)
-    sorted_w = all_w[order]
-    at_query = order < nq
-    query = order[at_query]
-    partner_goal = np.concatenate([np.zeros(nq, np.int64), pg])[order]
-    query_w = sorted_w[at_query]
-    acc = np.zeros(query.size)
-    for h in range(1, c.shape[0]):
-        coef = c[qg[query], h]
+    acc = np.zeros(w.size)
+    present = np.flatnonzero(np.bincount(partner_goal, minlength=c.shape[0])[1:]) + 1
+    for h in present:
+        coef = c[query_goal, h]
         if not coef.any():
             continue
         holds_h = partner_goal == h
-        holds_h[at_query] = False
-        lighter = np.cumsum(holds_h)
-        lighter_sum = np.cumsum(np.where(holds_h, sorted_w, 0.0))
-        acc += coef * (lighter_sum[at_query] + query_w * (lighter[-1] - lighter[at_query]))
-    out = np.empty(nq)
-    out[query] = acc
+        before = np.cumsum(holds_h) - holds_h
+        held_w = np.where(holds_h, w, 0.0)
+        lighter_sum = np.cumsum(held_w) - held_w
+        acc += coef * (lighter_sum + w * (before[-1] + holds_h[-1] - before))
+    return acc
+
+
+def _min_against(qg, qw, pg, pw, c):
+    r"""Per query agent, :math:`\sum_j c(g_q, g_j) \min(w_q, w_j)` over separate partners, by one joint sort."""
+    nq = qg.size
+    all_w = np.concatenate([qw, pw])
+    order = np.argsort(all_w)
+    query_goal = np.concatenate([qg, np.zeros(pg.size, np.int64)])[order]
+    partner_goal = np.concatenate([np.zeros(nq, np.int64), pg])[order]
+    out = np.empty(all_w.size)
+    out[order] = _min_sorted(query_goal, partner_goal, all_w[order], c)
+    return out[:nq]
+
+
+def _min_within(g, w, c, partner, order):
+    """As :func:`_min_against` with every agent a query and the ``partner`` mask as partners."""
+    out = np.empty(g.size)
+    partner_goal = g if partner is None else np.where(partner, g, 0)
+    out[order] = _min_sorted(g[order], partner_goal[order], w[order], c)
     return out
 
 
@@ -142,11 +153,12 @@ def _harmonic_against(qg, qw, pg, pw, c):
     return out
 
 
-def _against(qg, qw, pg, pw, c, weight_mean):
+def _against(qg, qw, pg, pw, c, weight_mean, low=None):
     r"""Per query agent :math:`q`, :math:`\sum_j c(g_q, g_j)\, \bar w(w_q, w_j)` over partners ``pg, pw``.
 
     ``c`` is padded (row and column 0 for the null goal). A query agent that is
     also a partner pairs with itself at no cost, since :math:`c(g, g) = 0`.
+    ``low`` is the minimum-mean sum when the caller has it already.
     """
     k1 = c.shape[0]
     if weight_mean in _FACTORS:
@@ -157,13 +169,27 @@ def _against(qg, qw, pg, pw, c, weight_mean):
         return out
     if weight_mean == "harmonic":
         return _harmonic_against(qg, qw, pg, pw, c)
-    low = _min_against(qg, qw, pg, pw, c)
+    if low is None:
+        low = _min_against(qg, qw, pg, pw, c)
     if weight_mean == "min":
         return low
     # max(a, b) = a + b - min(a, b)
     counts = np.bincount(pg, minlength=k1).astype(np.float64)
     sums = np.bincount(pg, weights=pw, minlength=k1)
     return qw * (c @ counts)[qg] + (c @ sums)[qg] - low
+
+
+def _against_own(g, w, c, weight_mean, partner=None, order=None):
+    """:func:`_against` for agents of one population against the ``partner`` mask of it (all if None).
+
+    ``order`` (agents sorted by weight) may be shared by calls on one area,
+    which saves the sort of the minimum and maximum.
+    """
+    pg, pw = (g, w) if partner is None else (g[partner], w[partner])
+    low = None
+    if weight_mean in ("min", "max"):
+        low = _min_within(g, w, c, partner, np.argsort(w) if order is None else order)
+    return _against(g, w, pg, pw, c, weight_mean, low=low)
 
 
 def _norm_factor(k: int, normalize: bool) -> float:
@@ -235,7 +261,7 @@ def agent_contributions(goals, weights, conflicts, *, pairs="distinct", weight_m
     denom = n - 1 if pairs == "distinct" else n
     for j, c in enumerate(cs):
         factor = _norm_factor(c.shape[0] - 1, normalize)
-        out[:, j] = _against(g[:, j], w[:, j], g[:, j], w[:, j], c, weight_mean) * (factor / denom)
+        out[:, j] = _against_own(g[:, j], w[:, j], c, weight_mean) * (factor / denom)
     return out
 
 
@@ -366,10 +392,11 @@ def goal_pair_contributions(goals, weights, conflict, *, pairs="distinct", weigh
         table *= c
     else:
         table = np.zeros((k1, k1))
+        order = np.argsort(w)
         for h in range(1, k1):
             partner = g == h
             if partner.any():
-                col = _against(g, w, g[partner], w[partner], c, weight_mean)
+                col = _against_own(g, w, c, weight_mean, partner, order)
                 table[:, h] = np.bincount(g, weights=col, minlength=k1)
     denom = n * (n - 1) if pairs == "distinct" else n * n
     return table[1:, 1:] * (_norm_factor(k1 - 1, normalize) / denom)
@@ -617,9 +644,9 @@ def group_decomposition(goals, weights, conflicts, groups, *, pairs="distinct", 
                 rsum = _group_goal_sums(code, gj, right(wj), n_groups, k1)
                 sums[:, :, j] += coef * lsum @ c @ rsum.T
         else:
+            order = np.argsort(wj)
             for b in range(n_groups):
-                member = code == b
-                col = _against(gj, wj, gj[member], wj[member], c, weight_mean)
+                col = _against_own(gj, wj, c, weight_mean, code == b, order)
                 sums[:, b, j] = np.bincount(code, weights=col, minlength=n_groups)
         sums[:, :, j] *= _norm_factor(k1 - 1, normalize)
     nn = sizes.astype(np.float64)
