@@ -557,13 +557,54 @@ def _files(path, name: str) -> list[str]:
         files = sorted(glob.glob(path))
     else:
         files = [path] if os.path.exists(path) else []
+    files = [os.path.abspath(f) for f in files]  # workers of a cluster may not share our working directory
     if not files:
         raise ValueError(f"{name}: no file or folder matches {path!r}; expected a CSV or Parquet path or glob")
     return files
 
 
-def _open_agents(agents, columns: list[str]):
-    """A pandas or Dask frame over the agents table, reading only ``columns``."""
+# Parquet files with more rows than this are read in pieces of whole row groups.
+_PIECE_ROWS = 1 << 22
+
+
+def _parquet_pieces(files: list[str], columns: list[str]):
+    """(path, row groups, hive partition values) pieces of a Parquet dataset, and its columns."""
+    import pyarrow.dataset as pads
+
+    dataset = pads.dataset(files if len(files) > 1 else files[0], format="parquet", partitioning="hive")
+    names = list(dataset.schema.names)
+    _check_columns(names, columns, "agents")
+    pieces = []
+    for fragment in dataset.get_fragments():
+        keys = {k: v for k, v in pads.get_partition_keys(fragment.partition_expression).items() if k in columns}
+        groups, start, rows = [], 0, 0
+        meta = fragment.metadata
+        sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+        for i, size in enumerate(sizes):
+            if groups and rows + size > _PIECE_ROWS:
+                pieces.append((fragment.path, groups, keys))
+                groups, rows = [], 0
+            groups.append(i)
+            rows += size
+        pieces.append((fragment.path, groups, keys))
+    return pieces
+
+
+def _read_piece(piece, columns: list[str]) -> pd.DataFrame:
+    """One piece of a Parquet dataset as pandas, straight from pyarrow (no Dask reader overhead)."""
+    import pyarrow.parquet as pq
+
+    path, groups, keys = piece
+    stored = [c for c in columns if c not in keys]
+    frame = pq.ParquetFile(path).read_row_groups(groups, columns=stored).to_pandas()
+    for k, v in keys.items():
+        frame[k] = v
+    return frame[columns]
+
+
+def _partitions(agents, columns: list[str]):
+    """The agents table as a pandas frame, or as a list of Dask delayed pandas partitions."""
+    import dask
     import dask.dataframe as dd
 
     if isinstance(agents, pd.DataFrame):
@@ -571,15 +612,15 @@ def _open_agents(agents, columns: list[str]):
         return agents[columns]
     if isinstance(agents, dd.DataFrame):
         _check_columns(list(agents.columns), columns, "agents")
-        return agents[columns]
+        return agents[columns].to_delayed()
     if isinstance(agents, (str, os.PathLike)):
         files = _files(agents, "agents")
         if all(_is_csv(f) for f in files):
             frame = dd.read_csv(files, dtype={"area": str, "goal": str})
-        else:
-            frame = dd.read_parquet(files if len(files) > 1 else files[0])
-        _check_columns(list(frame.columns), columns, "agents")
-        return frame[columns]
+            _check_columns(list(frame.columns), columns, "agents")
+            return frame[columns].to_delayed()
+        read = dask.delayed(_read_piece, pure=True)
+        return [read(piece, columns) for piece in _parquet_pieces(files, columns)]
     raise ValueError(f"agents must be a pandas or Dask DataFrame or a path to CSV or Parquet files; "
                      f"got {type(agents).__name__}")
 
@@ -598,10 +639,12 @@ def _reduce(frame, task: _Task, progress: bool) -> _Summary:
     from dask.callbacks import Callback
 
     # A tree of merges keeps every task's input small, whatever the number of partitions.
-    level = [dask.delayed(_summarize, pure=True)(p, task) for p in frame.to_delayed()]
+    level = [dask.delayed(_summarize, pure=True)(p, task) for p in frame]
+    bar = _bar(len(level), progress)
     while len(level) > 1:
         level = [dask.delayed(_merge, pure=True)(*level[i:i + 8]) for i in range(0, len(level), 8)]
-    bar = _bar(frame.npartitions, progress)
+    if not level:
+        return _Summary()
 
     class _Progress(Callback):
         def _posttask(self, key, result, dsk, state, id):
@@ -764,7 +807,7 @@ def score_frame(agents, conflicts, *, by=None, pairs="distinct", weight_mean="ge
         raise ValueError(f"by={list(by)!r} names column {clash[0]!r} of the agents table itself; "
                          "expected extra columns such as a time step or a region")
     areas = _conflict_areas(conflicts)
-    frame = _open_agents(agents, [*AGENT_COLUMNS, *by])
+    frame = _partitions(agents, [*AGENT_COLUMNS, *by])
     summary = _reduce(frame, _Task(areas, by, weight_mean), progress)
     if summary.problems:
         _raise_problems(summary.problems, areas)
