@@ -4,12 +4,15 @@ The score: :func:`area_misalignment`, :func:`area_scores`, :func:`misalignment`
 and their batched forms. Closed forms: :mod:`misalign.theory`. Random and preset
 worlds (Algorithms 1 and 2): :mod:`misalign.samplers`. The paper's experiments:
 :mod:`misalign.experiments`. Case studies as data: :func:`load_scenario`.
-Agent-by-agent view: :mod:`misalign.pairwise`.
+Agent-by-agent view: :mod:`misalign.pairwise`. Who is misaligned with whom, and
+how sure we are: :mod:`misalign.decompose`, :mod:`misalign.uncertainty`,
+:mod:`misalign.timeseries`.
 """
 
 __version__ = "0.1.0"
 
 from . import experiments, pairwise, samplers, theory
+from .decompose import agent_contributions, cross_misalignment, goal_pair_contributions, group_decomposition, rank_agents
 from .model import (
     area_misalignment,
     area_scores,
@@ -19,6 +22,8 @@ from .model import (
     misalignment_batch,
 )
 from .scenarios import load_scenario
+from .timeseries import scores_by
+from .uncertainty import score_interval, score_variance
 
 __all__ = [
     "area_misalignment",
@@ -28,6 +33,14 @@ __all__ = [
     "misalignment",
     "misalignment_batch",
     "load_scenario",
+    "agent_contributions",
+    "goal_pair_contributions",
+    "cross_misalignment",
+    "group_decomposition",
+    "rank_agents",
+    "score_interval",
+    "score_variance",
+    "scores_by",
     "experiments",
     "pairwise",
     "samplers",
