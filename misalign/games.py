@@ -697,7 +697,8 @@ def nash_bargaining(payoffs) -> Bargain:
     accuracy of the threat point's linear programs.
     If no pure profile gives every player a non-negative surplus, the players
     stay at the threat point: ``profile`` is None, the product 0 and the surplus
-    zero. Ties go to the first profile in lexicographic order. The maximiser
+    zero. Ties go to the first profile in lexicographic order (products equal
+    within the same tolerance tie). The maximiser
     is unchanged by a positive affine change of any player's utility (003).
 
     Parameters
@@ -741,7 +742,10 @@ def nash_bargaining(payoffs) -> Bargain:
     if not feasible.any():
         return Bargain(profile=None, product=0.0, surplus=np.zeros(u.shape[0]))
     product = np.where(feasible, s.prod(axis=-1), -np.inf)
-    flat = int(np.argmax(product))  # first maximiser in C order = lexicographic
+    # first maximiser in C (lexicographic) order, treating products equal up to
+    # the threat point's rounding as ties so that symmetric games break ties alike
+    best = product.max()
+    flat = int(np.argmax(product.ravel() >= best - _LP_TOL * (1.0 + abs(best))))
     idx = tuple(int(a) for a in np.unravel_index(flat, product.shape))
     return Bargain(profile=idx, product=float(product[idx]), surplus=s[idx].copy())
 

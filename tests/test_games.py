@@ -342,13 +342,19 @@ def test_surplus_of_best_response_can_be_negative():
 
 
 def brute_bargain(g):
+    """All pure profiles with every surplus >= 0 (up to the LP's rounding), best product first-found."""
     d = threat_point(g).payoffs
-    best, arg = -np.inf, None
+    tol = 1e-9 * (1 + np.abs(g).max())
+    found = []
     for a in _profiles(g.shape[1:]):
         s = g[(slice(None),) + a] - d
-        if (s >= 0).all() and np.prod(s) > best:
-            best, arg = np.prod(s), a
-    return arg, best
+        s[np.abs(s) <= tol] = 0.0
+        if (s >= 0).all():
+            found.append((a, float(np.prod(s))))
+    if not found:
+        return None, 0.0
+    best = max(p for _, p in found)
+    return next(a for a, p in found if p >= best - tol), best
 
 
 @settings(max_examples=100, deadline=None)
@@ -386,6 +392,12 @@ def test_nash_bargaining_prisoners_dilemma():
     b = nash_bargaining(example_game("prisoners_dilemma"))
     assert b.profile == (0, 0) and b.product == pytest.approx(4.0)  # (3-1)(3-1)
     assert np.allclose(b.surplus, [2.0, 2.0])
+
+
+def test_nash_bargaining_tie_goes_to_first_profile():
+    # Bach or Stravinsky: threat (6/5, 6/5); AA gives (1.8, 0.8), BB (0.8, 1.8): both 1.44
+    b = nash_bargaining(example_game("bach_or_stravinsky"))
+    assert b.profile == (0, 0) and b.product == pytest.approx(1.8 * 0.8)
 
 
 def test_nash_bargaining_disagreement_when_no_profile_dominates_threat():
