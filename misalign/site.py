@@ -108,8 +108,9 @@ class _MathStash:
         return re.sub(r"MISALIGNMATH(\d{5})X", lambda m: self.mathml[int(m.group(1))], text)
 
 
-# Code is left alone; then $$..$$, \[..\], \(..\) and $..$ (pandoc's rule: no
-# space just inside the dollars, so "costs $5 and $6" stays text).
+# Code and escaped dollars are left alone; then $$..$$, \[..\], \(..\) and $..$,
+# paired left to right as JupyterLab pairs them, so a page reads as the
+# notebook does in JupyterLab (where "$u = $" is a formula too).
 _MD_MATH = re.compile(
     r"(?P<fence>^(?P<fc>```|~~~).*?^(?P=fc)[ \t]*$)"
     r"|(?P<code>(?P<bt>`+).+?(?P=bt))"
@@ -117,7 +118,7 @@ _MD_MATH = re.compile(
     r"|\$\$(?P<dd>.+?)\$\$"
     r"|\\\[(?P<bd>.+?)\\\]"
     r"|\\\((?P<bi>.+?)\\\)"
-    r"|\$(?P<di>[^\s$](?:[^$]*?[^\s$\\])?)\$(?!\d)",
+    r"|\$(?P<di>[^$]+?)\$",
     re.S | re.M,
 )
 
@@ -523,7 +524,23 @@ def _page(title: str, body: str, root: str) -> str:
             f'<a href="{root}api.html">API reference</a></nav><main>{body}</main></body></html>\n')
 
 
-def _index_page(entries: list[NotebookEntry]) -> str:
+def _citation_html(root: Path) -> str:
+    """How to cite, from ``CITATION.cff``: the paper it prefers, and the file itself (copied beside the index)."""
+    cff_path = root / "CITATION.cff"
+    if not cff_path.exists():
+        return ""
+    import yaml
+
+    paper = yaml.safe_load(cff_path.read_text(encoding="utf-8")).get("preferred-citation", {})
+    names = [a.get("family-names") or a.get("name", "") for a in paper.get("authors", [])]
+    ids = ", ".join(i["value"] for i in paper.get("identifiers", []))
+    return (f'<p class="cite">Please cite the paper, {html.escape(", ".join(names))} ({paper.get("year", "")}), '
+            f"<em>{html.escape(paper.get('title', ''))}</em>, {html.escape(paper.get('collection-title', ''))}"
+            f"{', ' + html.escape(ids) if ids else ''}; and, to identify the code, this software: "
+            '<a href="CITATION.cff">CITATION.cff</a>.</p>')
+
+
+def _index_page(entries: list[NotebookEntry], root: Path = ROOT) -> str:
     items = []
     for e in entries:
         items.append(f'<section class="notebook" id="{e.stem}"><h2><a href="notebooks/{e.stem}.html">'
@@ -534,8 +551,9 @@ def _index_page(entries: list[NotebookEntry]) -> str:
     body = (f"<h1>misalign: quantifying misalignment between agents</h1>"
             f"<p>The research compendium of misalign {__version__}: each notebook below asks one question; "
             "its page shows the stored run (code, tables, figures), never re-executed for this site. "
-            'The <a href="api.html">API reference</a> documents the package.</p>'
-            f'<nav class="toc"><ol>{toc}</ol></nav>' + "".join(items))
+            'The <a href="api.html">API reference</a> documents the package. Figures show where they came '
+            "from: the notebook, parameters and software stored in each file's metadata.</p>"
+            f'{_citation_html(root)}<nav class="toc"><ol>{toc}</ol></nav>' + "".join(items))
     return _page("misalign compendium", body, root="")
 
 
@@ -553,7 +571,9 @@ def build_site(out: Path | None = None, *, root: Path = ROOT, notebooks_dir: Pat
     for sub in ("notebooks", "figures", "data/results", "static"):
         (staging / sub).mkdir(parents=True)
     shutil.copy(ASSETS / "site.css", staging / "static" / "site.css")
-    pages = {"index.html": _index_page(entries), "api.html": _api_page()}
+    if (root / "CITATION.cff").exists():
+        shutil.copy(root / "CITATION.cff", staging / "CITATION.cff")
+    pages = {"index.html": _index_page(entries, root), "api.html": _api_page()}
     for e in entries:
         pages[f"notebooks/{e.stem}.html"] = _notebook_page(e)
         shutil.copy(e.path, staging / "notebooks" / e.path.name)

@@ -46,11 +46,16 @@ def test_inline_and_display_math_become_mathml():
     assert "<mfrac>" in out and "$" not in out
 
 
-def test_code_escaped_dollars_and_prices_stay_text():
-    text = "Use `$x$` here, pay \\$5, or costs $5 and $6 each.\n\n```\n$y$\n```\n"
+def test_code_and_escaped_dollars_stay_text():
+    text = "Use `$x$` here, pay \\$5 or \\$6 each.\n\n```\n$y$\n```\n"
     out = site.markdown_html(text)
     assert "<math" not in out
-    assert "<code>$x$</code>" in out and "$y$" in out and "$5 and $6" in out
+    assert "<code>$x$</code>" in out and "$y$" in out and "$5 or $6" in out
+
+
+def test_dollars_pair_left_to_right_as_in_jupyterlab():
+    out = site.markdown_html("($u_2 = $ `total` $- u_1$)")
+    assert out.count("<math") == 2 and "<code>total</code>" in out and "$" not in out
 
 
 def test_markdown_emphasis_characters_inside_math_are_not_emphasis():
@@ -165,6 +170,7 @@ def test_build_site_writes_pages_and_copies_files(tiny_compendium, tmp_path_fact
         assert (out / rel).is_file(), rel
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "<strong>x</strong>" in index and "<msup>" in index and "42_tiny.ipynb" in index
+    assert not (out / "CITATION.cff").exists() and "CITATION.cff" not in index
     page = (out / "notebooks/42_tiny.html").read_text(encoding="utf-8")
     assert "<msup>" in page and "http://" not in page.replace("http://www.w3.org/1998/Math/MathML", "")
     assert "<script src=" not in page
@@ -407,6 +413,7 @@ def test_page_in_browser(browser, built_site, page):
     if page.startswith("notebooks/") and site.notebook_entry(ROOT / page.replace(".html", ".ipynb")).figures:
         assert len(seen["images"]) >= 2  # the stored output and the thumbnail in the files section
     if page == "index.html":
+        assert "Kierans, Ghosh, Hazan, Dori-Hacohen (2025)" in browser.evaluate("document.body.innerText")
         assert len(seen["images"]) == sum(len(site.notebook_entry(p).figures) for p in notebooks())
         browser.screenshot(SCREENSHOTS / "index.png")
     if page == _showcase_page():
