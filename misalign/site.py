@@ -233,7 +233,7 @@ def _rst_html(text: str, ctx: _DocContext) -> str:
             continue
         if line.startswith(".. math::"):
             i += 1
-            body = []
+            body = [line[len(".. math::"):]]
             while i < len(lines) and (not lines[i].strip() or lines[i].startswith((" ", "\t"))):
                 body.append(lines[i])
                 i += 1

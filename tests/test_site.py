@@ -131,6 +131,22 @@ def test_every_name_a_module_declares_public_is_in_the_api_page():
     assert 'id="misalign.model.area_misalignment"' in page and 'id="mod-misalign.theory"' in page
 
 
+@pytest.mark.parametrize("png", sorted((ROOT / "figures").glob("*.png")), ids=lambda p: p.stem)
+def test_every_committed_figure_names_its_notebook_parameters_and_software(png):
+    """What the site shows under each thumbnail, read from the PNG and again, independently, from the SVG."""
+    import xml.etree.ElementTree as ET
+
+    prov = site.figure_provenance(png)
+    assert (ROOT / "notebooks" / prov["notebook"]).is_file(), prov["notebook"]
+    assert isinstance(json.loads(prov["parameters"]), dict)
+    assert prov["software"].startswith("misalign ")
+    dc = "{http://purl.org/dc/elements/1.1/}"
+    work = ET.parse(png.with_suffix(".svg")).getroot().find(".//{http://creativecommons.org/ns#}Work")
+    assert work.findtext(f"{dc}source") == prov["notebook"]
+    assert work.findtext(f"{dc}description") == prov["parameters"]
+    assert work.findtext(f"{dc}creator/{{http://creativecommons.org/ns#}}Agent/{dc}title") == prov["software"]
+
+
 @pytest.fixture()
 def tiny_compendium(tmp_path, monkeypatch):
     """A one-notebook compendium whose figure is named unlike its notebook: found by its metadata."""
