@@ -387,7 +387,7 @@ def cross_validated_errors(user, agents, ks, *, n_permutations: int, n_folds: in
 
 
 def synthetic_market(n_items: int, n_agents: int, n_values: int, *, shared: float, agent_spread: float,
-                     agent_noise: float, user_noise: float,
+                     agent_noise: float, user_noise: float, user_concentration: float = 1.0,
                      rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, dict]:
     r"""A synthetic user and agents whose utilities perturb latent value directions.
 
@@ -407,7 +407,7 @@ def synthetic_market(n_items: int, n_agents: int, n_values: int, *, shared: floa
     .. math::
 
         u_k = V(e_{\ell_k} + \sigma_a \varepsilon_k) + \sigma_i \eta_k, \qquad
-        u_A = V \theta_A + \sigma_u \xi, \qquad \theta_A \sim \mathrm{Dirichlet}(1, \dots, 1)
+        u_A = V \theta_A + \sigma_u \xi, \qquad \theta_A \sim \mathrm{Dirichlet}(c, \dots, c)
 
     with :math:`\varepsilon_k \sim N(0, I_L)`, :math:`\eta_k, \xi \sim N(0, I_d)`.
     The user's value mixture :math:`\theta_A` lies in the simplex, so her
@@ -428,6 +428,9 @@ def synthetic_market(n_items: int, n_agents: int, n_values: int, *, shared: floa
         :math:`\sigma_i \ge 0`, item-level noise of an agent's utility.
     user_noise : float
         :math:`\sigma_u \ge 0`, the user's idiosyncratic part.
+    user_concentration : float
+        :math:`c > 0`; small values give a user who holds few of the values,
+        1 a uniformly random mixture.
     rng : numpy.random.Generator
 
     Returns
@@ -442,7 +445,7 @@ def synthetic_market(n_items: int, n_agents: int, n_values: int, *, shared: floa
     ------
     ValueError
         For non-positive sizes, ``shared`` outside [0, 1], negative or
-        non-finite noise levels, or a bad ``rng``.
+        non-finite noise levels, a non-positive concentration, or a bad ``rng``.
 
     Examples
     --------
@@ -462,12 +465,15 @@ def synthetic_market(n_items: int, n_agents: int, n_values: int, *, shared: floa
     if isinstance(shared, bool) or not isinstance(shared, (int, float, np.integer, np.floating)) \
             or not 0 <= shared <= 1:
         raise ValueError(f"shared = {shared!r}; expected a share of common variance in [0, 1]")
+    if isinstance(user_concentration, bool) or not isinstance(user_concentration, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(user_concentration) or user_concentration <= 0:
+        raise ValueError(f"user_concentration = {user_concentration!r}; expected a positive Dirichlet concentration")
     common = rng.normal(size=(n_items, 1))
     values = np.sqrt(shared) * common + np.sqrt(1.0 - shared) * rng.normal(size=(n_items, n_values))
     anchor = np.arange(n_agents) % n_values
     theta_agents = np.eye(n_values)[anchor] + agent_spread * rng.normal(size=(n_agents, n_values))
     agents = theta_agents @ values.T + agent_noise * rng.normal(size=(n_agents, n_items))
-    theta_user = rng.dirichlet(np.ones(n_values))
+    theta_user = rng.dirichlet(np.full(n_values, float(user_concentration)))
     user = values @ theta_user + user_noise * rng.normal(size=n_items)
     truth = {"values": values, "theta_user": theta_user, "theta_agents": theta_agents, "anchor": anchor}
     return user, agents, truth

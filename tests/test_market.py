@@ -332,6 +332,7 @@ def test_bad_cross_validation(kw, match):
     (dict(rng=None), r"rng = None; expected a numpy.random.Generator"),
     (dict(shared=1.5), r"shared = 1.5; expected a share of common variance in \[0, 1\]"),
     (dict(shared=np.nan), r"shared = nan"),
+    (dict(user_concentration=0.0), r"user_concentration = 0.0; expected a positive Dirichlet concentration"),
 ])
 def test_bad_synthetic_market(kw, match):
     args = dict(n_items=5, n_agents=3, n_values=2, shared=0.5, agent_spread=0.1, agent_noise=0.1, user_noise=0.1,
