@@ -10,10 +10,12 @@ notebook page are kept in ``build/screenshots/`` for a person to look at.
 
 from __future__ import annotations
 
+import base64
 import fcntl
 import inspect
 import json
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -285,8 +287,6 @@ class Chromium:
     def screenshot(self, path: Path) -> None:
         size = self.call("Page.getLayoutMetrics", session=True)["cssContentSize"]
         clip = dict(x=0, y=0, width=1280, height=min(int(size["height"]) + 1, 12000), scale=1)
-        import base64
-
         data = self.call("Page.captureScreenshot", session=True, format="png", captureBeyondViewport=True,
                          clip=clip)["data"]
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -317,7 +317,7 @@ def _chromium_binary() -> str:
     found = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     if found:
         return found
-    if os.environ.get("CI"):
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail("Chromium is missing but CI is set: .ci/run installs Debian's chromium package")
     pytest.skip("Chromium is not installed (apt-get install chromium); the browser test runs under CI=true")
 
@@ -386,8 +386,6 @@ def _problems(browser: Chromium) -> list[str]:
 
 def _ids(path: Path, cache: dict) -> set[str]:
     if path not in cache:
-        import re
-
         cache[path] = set(re.findall(r'\sid="([^"]+)"', path.read_text(encoding="utf-8")))
     return cache[path]
 
