@@ -440,7 +440,8 @@ def _summarize(df: pd.DataFrame, task: _Task) -> _Summary:
         if bad_keys.any() or bad_weight:
             continue
         flat = slot if gcode is None else gcode[lo:hi] * slots + slot
-        sums[0] += np.bincount(flat, minlength=size)
+        if task.weight_mean in ("none", "arithmetic", "max"):
+            sums[0] += np.bincount(flat, minlength=size)
         if task.weight_mean in ("arithmetic", "max"):
             sums[1] += np.bincount(flat, weights=w, minlength=size)
         if task.weight_mean == "geometric":
@@ -602,9 +603,13 @@ def _read_piece(piece, columns: list[str]) -> pd.DataFrame:
     return frame[columns]
 
 
+def _summarize_piece(piece, columns: list[str], task: _Task) -> _Summary:
+    """Read and reduce in one task, so that no partition ever travels between workers."""
+    return _summarize(_read_piece(piece, columns), task)
+
+
 def _partitions(agents, columns: list[str]):
-    """The agents table as a pandas frame, or as a list of Dask delayed pandas partitions."""
-    import dask
+    """The agents table as a pandas frame, or a list of (reducer, arguments) for Dask tasks."""
     import dask.dataframe as dd
 
     if isinstance(agents, pd.DataFrame):
@@ -612,15 +617,14 @@ def _partitions(agents, columns: list[str]):
         return agents[columns]
     if isinstance(agents, dd.DataFrame):
         _check_columns(list(agents.columns), columns, "agents")
-        return agents[columns].to_delayed()
+        return [(_summarize, (p,)) for p in agents[columns].to_delayed()]
     if isinstance(agents, (str, os.PathLike)):
         files = _files(agents, "agents")
         if all(_is_csv(f) for f in files):
             frame = dd.read_csv(files, dtype={"area": str, "goal": str})
             _check_columns(list(frame.columns), columns, "agents")
-            return frame[columns].to_delayed()
-        read = dask.delayed(_read_piece, pure=True)
-        return [read(piece, columns) for piece in _parquet_pieces(files, columns)]
+            return [(_summarize, (p,)) for p in frame[columns].to_delayed()]
+        return [(_summarize_piece, (piece, columns)) for piece in _parquet_pieces(files, columns)]
     raise ValueError(f"agents must be a pandas or Dask DataFrame or a path to CSV or Parquet files; "
                      f"got {type(agents).__name__}")
 
@@ -639,7 +643,7 @@ def _reduce(frame, task: _Task, progress: bool) -> _Summary:
     from dask.callbacks import Callback
 
     # A tree of merges keeps every task's input small, whatever the number of partitions.
-    level = [dask.delayed(_summarize, pure=True)(p, task) for p in frame]
+    level = [dask.delayed(reducer, pure=True)(*args, task) for reducer, args in frame]
     bar = _bar(len(level), progress)
     while len(level) > 1:
         level = [dask.delayed(_merge, pure=True)(*level[i:i + 8]) for i in range(0, len(level), 8)]
@@ -648,7 +652,7 @@ def _reduce(frame, task: _Task, progress: bool) -> _Summary:
 
     class _Progress(Callback):
         def _posttask(self, key, result, dsk, state, id):
-            if isinstance(result, _Summary) and str(key).find("_summarize") >= 0:
+            if isinstance(result, _Summary) and "_summarize" in str(key):
                 bar.update()
 
     with _Progress():
