@@ -348,7 +348,13 @@ def simulate(q: float, gamma: float, n: int, *, n_agents: int, generations: int,
     the observed imitators had in the previous generation. This realises
     A2.1 with :math:`q^n` the chance of observing only imitators, so the mean
     of the favoured share over a long run should approach A2.4 at ``q_eff``.
-    Imitators start with the favoured behaviour.
+    Imitators start with the favoured behaviour. An imitator's behaviour
+    :math:`b'` given the environment's new state :math:`e'` is
+
+    .. math::
+
+        b' = \begin{cases} e' & \text{if one of the } n \text{ observed is a learner} \\
+                            b_{\text{observed imitator}} & \text{otherwise.} \end{cases}
 
     Parameters
     ----------
@@ -383,6 +389,10 @@ def simulate(q: float, gamma: float, n: int, *, n_agents: int, generations: int,
     See Also
     --------
     mean_favoured, fitnesses
+
+    References
+    ----------
+    .. [1] Seed 004, the model's rules before A2.1.
 
     Examples
     --------

@@ -192,6 +192,16 @@ def example_game(name: str) -> np.ndarray:
     ValueError
         For an unknown name.
 
+    See Also
+    --------
+    dilemma_game : any symmetric 2 x 2 game from R, S, T, P.
+
+    References
+    ----------
+    .. [1] Seed 003, "Examples of alignment metrics".
+    .. [2] Seed 004, "Games and equilibria", "The three classic types of social
+       dilemma", "Equilibrium selection".
+
     Examples
     --------
     >>> example_game("chicken")[:, 1, 0].tolist()   # (D, C): row defects
@@ -241,6 +251,10 @@ def expected_payoffs(payoffs, profile) -> np.ndarray:
     See Also
     --------
     utility_sum, utility_covariance
+
+    References
+    ----------
+    .. [1] Seed 003, "local metrics" as functions of a game and a strategy profile.
 
     Examples
     --------
@@ -321,6 +335,10 @@ def utility_covariance(payoffs, profile) -> np.ndarray:
     ------
     ValueError
         As :func:`expected_payoffs`.
+
+    See Also
+    --------
+    utility_sum : the other local metric of 003.
 
     References
     ----------
@@ -532,6 +550,10 @@ def maxmin(payoffs, player: int) -> Maxmin:
     See Also
     --------
     threat_point
+
+    References
+    ----------
+    .. [1] Seed 003, "Connections to broader game theory" (the maxmin profile).
 
     Examples
     --------
@@ -767,7 +789,11 @@ def dilemma_game(R, S, T, P) -> np.ndarray:
     D    T, S    P, P
     ===  ======  ======
 
-    Action 0 is C (cooperate), 1 is D (defect); the row player's payoff is first.
+    Action 0 is C (cooperate), 1 is D (defect); the row player's payoff is first:
+
+    .. math::
+
+        u_1 = \begin{pmatrix} R & S \\ T & P \end{pmatrix}, \qquad u_2 = u_1^\top
 
     Parameters
     ----------
@@ -787,6 +813,10 @@ def dilemma_game(R, S, T, P) -> np.ndarray:
     --------
     dilemma_parameters : the inverse.
 
+    References
+    ----------
+    .. [1] Seed 004, "Matrix game social dilemmas".
+
     Examples
     --------
     >>> bool((dilemma_game(3, 0, 4, 1) == example_game("prisoners_dilemma")).all())
@@ -798,7 +828,11 @@ def dilemma_game(R, S, T, P) -> np.ndarray:
 
 
 def dilemma_parameters(payoffs) -> tuple[float, float, float, float]:
-    """The (R, S, T, P) of a symmetric 2 x 2 game.
+    r"""The (R, S, T, P) of a symmetric 2 x 2 game.
+
+    .. math::
+
+        (R, S, T, P) = (u_1(C, C), u_1(C, D), u_1(D, C), u_1(D, D))
 
     Parameters
     ----------
@@ -819,6 +853,10 @@ def dilemma_parameters(payoffs) -> tuple[float, float, float, float]:
     See Also
     --------
     dilemma_game, classify_dilemma
+
+    References
+    ----------
+    .. [1] Seed 004, "Matrix game social dilemmas".
 
     Examples
     --------

@@ -208,6 +208,10 @@ def sparsity(weights, threshold: float = SPARSITY_THRESHOLD) -> int:
     ValueError
         For a negative or non-finite threshold or non-finite weights.
 
+    See Also
+    --------
+    combine
+
     References
     ----------
     .. [1] Seed 002, Figure 2.
@@ -263,6 +267,10 @@ def kkt_violation(user, agents, weights, method: str) -> float:
     See Also
     --------
     combine
+
+    References
+    ----------
+    .. [1] Lawson and Hanson (1995), chapter 23, for the conditions of both problems.
 
     Examples
     --------
@@ -447,6 +455,15 @@ def synthetic_market(n_items: int, n_agents: int, n_values: int, *, shared: floa
         For non-positive sizes, ``shared`` outside [0, 1], negative or
         non-finite noise levels, a non-positive concentration, or a bad ``rng``.
 
+    See Also
+    --------
+    load_ratings : real ratings instead.
+    cross_validated_errors
+
+    References
+    ----------
+    .. [1] Seed 002, Figures 1 and 2, whose experiment this design stands in for.
+
     Examples
     --------
     >>> user, agents, truth = synthetic_market(50, 6, 3, shared=0.5, agent_spread=0.1, agent_noise=0.1,
@@ -505,6 +522,15 @@ def load_ratings(path, user: str = "user") -> tuple[np.ndarray, np.ndarray, list
         If the file lacks a ``rater`` column or items, the user's row is
         missing or repeated, there is no agent, or a rating is missing or not
         a number.
+
+    See Also
+    --------
+    synthetic_market, combine
+
+    References
+    ----------
+    .. [1] Seed 002: the document's experiments fit users' ratings of movies,
+       survey answers and ethical scenarios by the ratings of language models.
 
     Examples
     --------

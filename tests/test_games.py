@@ -193,6 +193,21 @@ def test_alpha_is_zero_exactly_when_one_profile_is_best_for_all(g):
 
 
 @settings(deadline=None)
+def _pareto_payoff_vectors(u):
+    vectors = {tuple(u[(slice(None),) + a]) for a in _profiles(u.shape[1:])}
+    return {v for v in vectors
+            if not any(all(x >= y for x, y in zip(w, v)) and w != v for w in vectors)}
+
+
+@settings(max_examples=200, deadline=None)
+@given(g=any_game)
+def test_alpha_zero_iff_unique_pareto_efficient_payoff(g):
+    # 003: "The Alignment inequality is an equality iff there exists a unique Pareto
+    # efficient payoff profile"
+    assert (ca_alignment(g) == 0) == (len(_pareto_payoff_vectors(g)) == 1)
+
+
+@settings(deadline=None)
 @given(g=any_game, data=st.data())
 def test_coordination_inequality_chain(g, data):
     a = tuple(data.draw(st.integers(0, m - 1)) for m in g.shape[1:])
