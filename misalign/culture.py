@@ -52,8 +52,13 @@ __all__ = [
 ]
 
 
+def _is_int(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
 def _real(name: str, value) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not np.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(value):
         raise ValueError(f"{name} = {value!r}; expected a finite real number")
 
 
@@ -79,7 +84,7 @@ def _check_gamma(gamma) -> float:
 
 
 def _check_n(n) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+    if not _is_int(n) or n < 1:
         raise ValueError(f"n = {n!r}; expected a positive integer number of individuals observed")
     return int(n)
 
@@ -195,7 +200,7 @@ def mean_favoured_path(q: float, gamma: float, n: int, *, start: float, generati
     _real("start", start)
     if not 0 <= start <= 1:
         raise ValueError(f"start = {start!r}; expected a frequency in [0, 1]")
-    if isinstance(generations, bool) or not isinstance(generations, (int, np.integer)) or generations < 0:
+    if not _is_int(generations) or generations < 0:
         raise ValueError(f"generations = {generations!r}; expected a non-negative integer")
     path = np.empty(int(generations) + 1)
     path[0] = start
@@ -407,7 +412,7 @@ def simulate(q: float, gamma: float, n: int, *, n_agents: int, generations: int,
     n = _check_n(n)
     rng = _check_rng(rng)
     for name, v in (("n_agents", n_agents), ("generations", generations)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+        if not _is_int(v) or v < 1:
             raise ValueError(f"{name} = {v!r}; expected a positive integer")
     for name, v in (("baseline", baseline), ("benefit", benefit), ("cost", cost)):
         _real(name, v)

@@ -82,6 +82,14 @@ def _as_market(user, agents) -> tuple[np.ndarray, np.ndarray]:
     return u, a
 
 
+def _is_int(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+
+def _is_real(v) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and bool(np.isfinite(v))
+
+
 def _check_rng(rng) -> np.random.Generator:
     if not isinstance(rng, np.random.Generator):
         raise ValueError(f"rng = {rng!r}; expected a numpy.random.Generator, e.g. numpy.random.default_rng(seed)")
@@ -222,7 +230,7 @@ def sparsity(weights, threshold: float = SPARSITY_THRESHOLD) -> int:
     2
     """
     w = _as_real(weights, "weights", 1)
-    if isinstance(threshold, bool) or not np.isfinite(threshold) or threshold < 0:
+    if not _is_real(threshold) or threshold < 0:
         raise ValueError(f"threshold = {threshold!r}; expected a finite non-negative number")
     return int((w > threshold).sum())
 
@@ -371,9 +379,9 @@ def cross_validated_errors(user, agents, ks, *, n_permutations: int, n_folds: in
     for k in ks:
         if not 1 <= k <= k_max:
             raise ValueError(f"ks contains {k}; expected market sizes in 1..{k_max} (the number of agents)")
-    if isinstance(n_permutations, bool) or not isinstance(n_permutations, (int, np.integer)) or n_permutations < 1:
+    if not _is_int(n_permutations) or n_permutations < 1:
         raise ValueError(f"n_permutations = {n_permutations!r}; expected a positive integer")
-    if isinstance(n_folds, bool) or not isinstance(n_folds, (int, np.integer)) or not 2 <= n_folds <= d:
+    if not _is_int(n_folds) or not 2 <= n_folds <= d:
         raise ValueError(f"n_folds = {n_folds!r}; expected an integer in 2..{d} (the number of items)")
     rows = []
     for p in range(n_permutations):
@@ -473,17 +481,14 @@ def synthetic_market(n_items: int, n_agents: int, n_values: int, *, shared: floa
     """
     rng = _check_rng(rng)
     for name, v in (("n_items", n_items), ("n_agents", n_agents), ("n_values", n_values)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+        if not _is_int(v) or v < 1:
             raise ValueError(f"{name} = {v!r}; expected a positive integer")
     for name, v in (("agent_spread", agent_spread), ("agent_noise", agent_noise), ("user_noise", user_noise)):
-        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not np.isfinite(v) \
-                or v < 0:
+        if not _is_real(v) or v < 0:
             raise ValueError(f"{name} = {v!r}; expected a finite non-negative standard deviation")
-    if isinstance(shared, bool) or not isinstance(shared, (int, float, np.integer, np.floating)) \
-            or not 0 <= shared <= 1:
+    if not _is_real(shared) or not 0 <= shared <= 1:
         raise ValueError(f"shared = {shared!r}; expected a share of common variance in [0, 1]")
-    if isinstance(user_concentration, bool) or not isinstance(user_concentration, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(user_concentration) or user_concentration <= 0:
+    if not _is_real(user_concentration) or user_concentration <= 0:
         raise ValueError(f"user_concentration = {user_concentration!r}; expected a positive Dirichlet concentration")
     common = rng.normal(size=(n_items, 1))
     values = np.sqrt(shared) * common + np.sqrt(1.0 - shared) * rng.normal(size=(n_items, n_values))

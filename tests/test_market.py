@@ -300,7 +300,7 @@ def test_bad_kkt_weights():
         kkt_violation([1.0], [[1.0]], [1.0, 0.0], "nnls")
 
 
-@pytest.mark.parametrize("threshold", [-1.0, np.nan, True])
+@pytest.mark.parametrize("threshold", [-1.0, np.nan, True, "0.1"])
 def test_bad_threshold(threshold):
     with pytest.raises(ValueError, match=r"threshold = .*; expected a finite non-negative number"):
         sparsity([1.0], threshold)
