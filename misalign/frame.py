@@ -44,6 +44,7 @@ from __future__ import annotations
 import glob
 import os
 import re
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -610,17 +611,19 @@ def _summarize_piece(piece, columns: list[str], task: _Task) -> _Summary:
 
 def _partitions(agents, columns: list[str]):
     """The agents table as a pandas frame, or a list of (reducer, arguments) for Dask tasks."""
-    import dask.dataframe as dd
-
     if isinstance(agents, pd.DataFrame):
         _check_columns(list(agents.columns), columns, "agents")
         return agents[columns]
-    if isinstance(agents, dd.DataFrame):
+    # A Dask frame implies dask.dataframe is loaded; importing it otherwise costs seconds.
+    dd = sys.modules.get("dask.dataframe")
+    if dd is not None and isinstance(agents, dd.DataFrame):
         _check_columns(list(agents.columns), columns, "agents")
         return [(_summarize, (p,)) for p in agents[columns].to_delayed()]
     if isinstance(agents, (str, os.PathLike)):
         files = _files(agents, "agents")
         if all(_is_csv(f) for f in files):
+            import dask.dataframe as dd
+
             frame = dd.read_csv(files, dtype={"area": str, "goal": str})
             _check_columns(list(frame.columns), columns, "agents")
             return [(_summarize, (p,)) for p in frame[columns].to_delayed()]
