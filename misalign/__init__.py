@@ -6,12 +6,13 @@ worlds (Algorithms 1 and 2): :mod:`misalign.samplers`. The paper's experiments:
 :mod:`misalign.experiments`. Case studies as data: :func:`load_scenario`.
 Agent-by-agent view: :mod:`misalign.pairwise`. Who is misaligned with whom, and
 how sure we are: :mod:`misalign.decompose`, :mod:`misalign.uncertainty`,
-:mod:`misalign.timeseries`.
+:mod:`misalign.timeseries`. Neighbouring measures of alignment: :mod:`misalign.games`,
+:mod:`misalign.market`, :mod:`misalign.culture`.
 """
 
 __version__ = "0.1.0"
 
-from . import experiments, pairwise, samplers, theory
+from . import culture, experiments, games, market, pairwise, samplers, theory
 from .decompose import agent_contributions, cross_misalignment, goal_pair_contributions, group_decomposition, rank_agents
 from .model import (
     area_misalignment,
@@ -41,7 +42,10 @@ __all__ = [
     "score_interval",
     "score_variance",
     "scores_by",
+    "culture",
     "experiments",
+    "games",
+    "market",
     "pairwise",
     "samplers",
     "theory",
