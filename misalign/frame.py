@@ -106,7 +106,7 @@ class _Coder:
     """
 
     def __init__(self, values: pd.Series):
-        if values.dtype.kind in "iu" and len(values):
+        if isinstance(values.dtype, np.dtype) and values.dtype.kind in "iu" and len(values):
             a = values.to_numpy()
             lo, hi = int(a.min()), int(a.max())
             if hi - lo < 1 << 16:
@@ -386,7 +386,7 @@ def _summarize(df: pd.DataFrame, task: _Task) -> _Summary:
     if rows == 0:
         return out
     for col in ("agent", *task.by):
-        if df[col].dtype.kind not in "iub":
+        if not (isinstance(df[col].dtype, np.dtype) and df[col].dtype.kind in "iub"):  # numpy ints hold no NA
             na = df[col].isna().to_numpy()
             if na.any():
                 out.problem(("missing", col), int(na.sum()), None)

@@ -467,3 +467,16 @@ def test_command_line_errors_without_traceback(tmp_path, capsys):
     assert "column 'weight' has value 1.5 on 1 rows outside [0, 1]" in err and "Traceback" not in err
     assert main(["score-table", str(tmp_path / "none.csv"), str(EXAMPLES / "shopping_conflicts.csv")]) == 2
     assert "no file or folder matches" in capsys.readouterr().err
+
+
+def test_nullable_integer_columns():
+    rng = np.random.default_rng(9)
+    agents = _population(rng, 15)
+    conflicts = _conflict_table(rng)
+    expected = score_frame(agents, conflicts)
+    got = score_frame(agents.astype({"agent": "Int64"}), conflicts)
+    pd.testing.assert_frame_equal(got, expected)
+    with_na = agents.astype({"agent": "Int64"})
+    with_na.loc[[0, 1], "agent"] = pd.NA
+    with pytest.raises(ValueError, match=r"column 'agent' is missing on 2 rows"):
+        score_frame(with_na, conflicts)
