@@ -12,7 +12,8 @@ how sure we are: :mod:`misalign.decompose`, :mod:`misalign.uncertainty`,
 
 __version__ = "0.1.0"
 
-from . import culture, experiments, games, market, pairwise, samplers, theory
+from . import experiments, pairwise, samplers, theory
+from .frame import score_frame
 from .decompose import agent_contributions, cross_misalignment, goal_pair_contributions, group_decomposition, rank_agents
 from .model import (
     area_misalignment,
@@ -34,6 +35,7 @@ __all__ = [
     "misalignment",
     "misalignment_batch",
     "load_scenario",
+    "score_frame",
     "agent_contributions",
     "goal_pair_contributions",
     "cross_misalignment",
@@ -50,3 +52,16 @@ __all__ = [
     "samplers",
     "theory",
 ]
+
+
+# The neighbouring measures import scipy.optimize; load them on first use so that
+# `import misalign` (and every notebook's start-up) stays fast.
+_LAZY_SUBMODULES = ("culture", "games", "market")
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'misalign' has no attribute {name!r}")
