@@ -99,12 +99,21 @@ class _MathStash:
     def __init__(self, where: str = ""):
         self.where = where
         self.mathml: list[str] = []
+        self.tex: list[str] = []
 
     def token(self, tex: str, display: bool) -> str:
         self.mathml.append(tex_to_mathml(tex, display=display, where=self.where))
+        self.tex.append(tex)
         return f"MISALIGNMATH{len(self.mathml) - 1:05d}X"
 
     def restore(self, text: str) -> str:
+        # A formula in a heading also lands in the heading's id and in its anchor's
+        # href; there it becomes plain letters, since markup would end the attribute.
+        def plain(attr: re.Match) -> str:
+            return re.sub(r"MISALIGNMATH(\d{5})X",
+                          lambda m: re.sub(r"[^0-9A-Za-z]+", "", self.tex[int(m.group(1))]), attr.group(0))
+
+        text = re.sub(r'\b(?:id|href)="[^"]*MISALIGNMATH[^"]*"', plain, text)
         return re.sub(r"MISALIGNMATH(\d{5})X", lambda m: self.mathml[int(m.group(1))], text)
 
 
