@@ -144,18 +144,30 @@ def _ordered_harmonic_sum(goals: np.ndarray, weights: np.ndarray, c: np.ndarray)
     return out
 
 
+def _factorized_pair_sums(c: np.ndarray, weight_mean: str, counts, wsums, ssums) -> np.ndarray:
+    """Pair sums of the weight means that factorize, from per-goal sums (runs, k + 1).
+
+    ``c`` is the padded conflict matrix; ``counts``, ``wsums`` and ``ssums`` are
+    the numbers of holders, their weight sums and their sqrt-weight sums (only
+    the ones ``weight_mean`` needs are read).
+    """
+    if weight_mean == "geometric":
+        return _quadratic(ssums, c, ssums)
+    if weight_mean == "none":
+        return _quadratic(counts, c, counts)
+    return _quadratic(wsums, c, counts)
+
+
 def _ordered_pair_sums(goals: np.ndarray, weights: np.ndarray, conflict: np.ndarray, weight_mean: str) -> np.ndarray:
     """Sum over ordered pairs of distinct agents of c * weight mean, per run."""
     k = conflict.shape[-1]
     c = _padded(conflict)
     if weight_mean == "geometric":
-        s = _group_sums(goals, np.sqrt(weights), k)
-        return _quadratic(s, c, s)
+        return _factorized_pair_sums(c, weight_mean, None, None, _group_sums(goals, np.sqrt(weights), k))
     if weight_mean == "none":
-        counts = _group_sums(goals, None, k)
-        return _quadratic(counts, c, counts)
+        return _factorized_pair_sums(c, weight_mean, _group_sums(goals, None, k), None, None)
     if weight_mean in ("arithmetic", "max"):
-        arith = _quadratic(_group_sums(goals, weights, k), c, _group_sums(goals, None, k))
+        arith = _factorized_pair_sums(c, "arithmetic", _group_sums(goals, None, k), _group_sums(goals, weights, k), None)
         if weight_mean == "arithmetic":
             return arith
         # max(a, b) = a + b - min(a, b)
@@ -163,6 +175,62 @@ def _ordered_pair_sums(goals: np.ndarray, weights: np.ndarray, conflict: np.ndar
     if weight_mean == "min":
         return _ordered_min_sum(goals, weights, c)
     return _ordered_harmonic_sum(goals, weights, c)
+
+
+# Populations with at least this many goal entries (runs x agents x areas) take
+# the compiled path; below it, compiling would cost more than it saves.
+_FAST_MIN_ENTRIES = 2**20
+_FAST_WEIGHT_MEANS = ("geometric", "arithmetic", "none")
+
+
+def _fast_scores(goals, weights, conflicts, pairs, weight_mean, normalize) -> np.ndarray | None:
+    """Area scores (runs, n_areas) of a large valid population through the compiled kernel.
+
+    Returns None whenever the kernel does not apply (small or unusual input) or
+    finds anything to complain about: the numpy path then scores the population
+    or raises its usual error, so both paths fail with the same message.
+    """
+    if (
+        not isinstance(weight_mean, str)
+        or weight_mean not in _FAST_WEIGHT_MEANS
+        or not isinstance(pairs, str)
+        or pairs not in PAIRS
+        # a one-shot iterable read here would be empty for the numpy path's messages
+        or not isinstance(conflicts, (list, tuple, np.ndarray))
+        or not isinstance(goals, np.ndarray)
+        or not isinstance(weights, np.ndarray)
+        or goals.ndim != 3
+        or goals.shape != weights.shape
+        or goals.size < _FAST_MIN_ENTRIES
+        or goals.dtype == bool
+        or not np.issubdtype(goals.dtype, np.integer)
+        or weights.dtype != np.float64
+        or not goals.dtype.isnative
+        or not weights.dtype.isnative
+        or not goals.flags.c_contiguous
+        or not weights.flags.c_contiguous
+    ):
+        return None
+    runs, n, m = goals.shape
+    try:
+        cs = as_conflict_list(conflicts, m)
+    except ValueError:
+        return None
+    if any(c.ndim == 3 and c.shape[0] != runs for c in cs):
+        return None
+    from ._kernels import group_sums
+
+    ks = np.array([c.shape[-1] for c in cs], dtype=np.int64)
+    sums = group_sums(goals, weights, ks, weight_mean)
+    if sums is None:
+        return None
+    out = np.empty((runs, m))
+    for j, c in enumerate(cs):
+        k = c.shape[-1]
+        # Contiguous (runs, k + 1) copies: the same layout as the numpy path's sums.
+        counts, wsums, ssums = (np.ascontiguousarray(s[:, j, : k + 1]) for s in sums)
+        out[:, j] = _scale(_factorized_pair_sums(_padded(c), weight_mean, counts, wsums, ssums), n, k, pairs, normalize)
+    return out
 
 
 def _scale(pair_sums: np.ndarray, n: int, k: int, pairs: str, normalize: bool) -> np.ndarray:
@@ -238,6 +306,9 @@ def area_scores_batch(goals, weights, conflicts, *, pairs="distinct", weight_mea
     --------
     area_scores : the same for a single population.
     """
+    fast = _fast_scores(goals, weights, conflicts, pairs, weight_mean, normalize)
+    if fast is not None:
+        return fast
     check_option("pairs", pairs, PAIRS)
     check_option("weight_mean", weight_mean, WEIGHT_MEANS)
     g = as_goals(goals, "goals", ndim=3)
@@ -377,6 +448,10 @@ def area_scores(goals, weights, conflicts: Sequence, *, pairs="distinct", weight
     --------
     area_misalignment, misalignment
     """
+    if isinstance(goals, np.ndarray) and isinstance(weights, np.ndarray) and goals.ndim == 2 == weights.ndim:
+        fast = _fast_scores(goals[None], weights[None], conflicts, pairs, weight_mean, normalize)
+        if fast is not None:
+            return fast[0]
     g = as_goals(goals, "goals", ndim=2)
     w = as_weights(weights, "weights", ndim=2)
     check_same_shape(g, w)
