@@ -79,6 +79,32 @@ def streamed_misalignment(goals: np.ndarray, weights: np.ndarray, conflicts, blo
     return combine_areas(scores)
 
 
+def make_scatter_only(goals: np.ndarray, weights: np.ndarray, k: int, rows: int = 8192):
+    """A compiled call doing only the in-order scatter-add of the score (no validation, no roots).
+
+    Each (area, goal) sum must take its terms in agent order to equal
+    ``np.bincount``, so this load-add-store per entry is the part of
+    ``misalign._kernels`` that no vectorization removes; timing it alone
+    shows its share. Blocks and offsets are laid out as in the kernel.
+    """
+    import numba
+
+    @numba.njit(nogil=True)
+    def scatter(g, w, base, out):
+        step = base.size
+        for lo in range(0, g.size, step):
+            gb, wb = g[lo:lo + step], w[lo:lo + step]
+            for t in range(gb.size):
+                out[base[t] + gb[t]] += wb[t]
+        return out
+
+    n, m = goals.shape
+    flat_goals, flat_weights = goals.reshape(-1), weights.reshape(-1)
+    base = (np.arange(rows * m) % m) * (k + 1)
+    scatter(flat_goals[:m], flat_weights[:m], base, np.zeros(m * (k + 1)))  # compile outside the timing
+    return lambda: scatter(flat_goals, flat_weights, base, np.zeros(m * (k + 1)))
+
+
 def pairwise_misalignment(goals: np.ndarray, weights: np.ndarray, conflicts) -> float:
     """The definition, vectorized: an n x n matrix of c * sqrt(w w') per area."""
     n, m = goals.shape

@@ -1,7 +1,8 @@
 """How fast and how lean is the exact score at scale? Four measurements, printed as a table.
 
-1. In memory: the score of 10^7 agents x 10 areas against one bare numpy pass
-   over the weights (``np.add.reduce``), the memory-bandwidth floor.
+1. In memory: the public score of 10^7 agents x 10 areas (after one warm-up call,
+   so that numba's compile time, reported apart, is excluded) against one bare
+   numpy pass over the weights (``np.add.reduce``), the memory-bandwidth floor.
 2. Our score against the pairwise (n x n per area) implementation of the
    definition, n = 1,000 to 16,000, and the largest n each finishes within
    30 s and 8 GiB. Each point runs in a fresh process, so its peak resident
@@ -14,7 +15,8 @@
    (executed into a scratch folder: nothing is published).
 
 Run ``python benchmarks/bench_scoring.py`` (or ``make bench``); ``--small``
-shrinks every size for a quick check of the script itself.
+shrinks every size for a quick check of the script itself, and ``--parts 1``
+runs part 1 alone.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from _kernels import SIZES, child_measure, make_parquet, pairwise_memory_bytes  # noqa: E402
+from _kernels import GOALS, SIZES, child_measure, make_parquet, make_scatter_only, pairwise_memory_bytes  # noqa: E402
 
 GIB = 2**30
 TIME_LIMIT = 30.0
@@ -48,23 +50,69 @@ def _best(f, repeat=3) -> float:
     return best
 
 
+_FIRST_CALL = """
+import sys, time
+import numpy as np
+sys.path.insert(0, {bench!r})
+import misalign
+from _kernels import wide_population
+goals, weights, conflicts = wide_population(2**17, 10, seed=1)
+goals = goals.astype({dtype!r})
+t = time.perf_counter(); misalign.misalignment(goals, weights, conflicts); first = time.perf_counter() - t
+t = time.perf_counter(); misalign.misalignment(goals, weights, conflicts); second = time.perf_counter() - t
+print(first - second)
+"""
+
+
+def first_call_seconds(dtype: str, cache_dir: str) -> float:
+    """Extra time of the first public call in a fresh process: JIT compile, or loading the on-disk cache."""
+    import subprocess
+
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir, OMP_NUM_THREADS="1")
+    code = _FIRST_CALL.format(bench=str(ROOT / "benchmarks"), dtype=dtype)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return float(out.stdout.split()[-1])
+
+
 def part1(n: int, m: int) -> list[tuple[str, str, str]]:
     import misalign
     from _kernels import streamed_misalignment, wide_population
 
-    goals, weights, conflicts = wide_population(n, m, seed=1)
-    floor = _best(lambda: np.add.reduce(weights, axis=None))
-    streamed = _best(lambda: streamed_misalignment(goals, weights, conflicts), repeat=2)
-    t = time.perf_counter()
-    public = misalign.misalignment(goals, weights, conflicts)
-    public_s = time.perf_counter() - t
-    assert np.isclose(streamed_misalignment(goals, weights, conflicts), public, rtol=1e-10)
+    goals8, weights, conflicts = wide_population(n, m, seed=1)
+    goals64 = goals8.astype(np.int64)
     label = f"{n:.0e} agents x {m} areas".replace("e+0", "e")
-    return [
-        ("1 in memory", f"floor: np.add.reduce of weights ({label})", f"{floor:.3f} s"),
-        ("1 in memory", "streamed exact score (numpy, blocks of 2^14 agents)", f"{streamed:.3f} s = {streamed / floor:.1f}x floor"),
-        ("1 in memory", "misalign.misalignment (current model.py)", f"{public_s:.3f} s = {public_s / floor:.1f}x floor"),
-    ]
+    floor = _best(lambda: np.add.reduce(weights, axis=None), repeat=5)
+    rows = [("1 in memory", f"floor: np.add.reduce of weights ({label}, float64)", f"{floor:.3f} s")]
+
+    def line(what, seconds):
+        rows.append(("1 in memory", what, f"{seconds:.3f} s = {seconds / floor:.1f}x floor"))
+
+    for name, goals in (("int8", goals8), ("int64", goals64)):
+        bare = _best(lambda: (np.add.reduce(goals, axis=None), np.add.reduce(weights, axis=None)), repeat=5)
+        line(f"bare pass: np.add.reduce of {name} goals + of weights", bare)
+    flat, buffer = weights.reshape(-1), np.empty(1 << 16)
+    line("np.sqrt of weights, in blocks of 2^16 into one buffer",
+         _best(lambda: [np.sqrt(flat[i:i + buffer.size], out=buffer[:flat[i:i + buffer.size].size])
+                        for i in range(0, flat.size, buffer.size)]))
+    for name, goals in (("int8", goals8), ("int64", goals64)):
+        line(f"in-order scatter-add alone (numba), {name} goals",
+             _best(make_scatter_only(goals, weights, GOALS), repeat=5))
+    line("streamed exact score (numpy, blocks of 2^14 agents, int8 goals)",
+         _best(lambda: streamed_misalignment(goals8, weights, conflicts), repeat=2))
+    with tempfile.TemporaryDirectory() as cache:
+        for name in ("int8", "int64"):
+            cold = first_call_seconds(name, cache)
+            warm = first_call_seconds(name, cache)
+            rows.append(("1 in memory", f"first call, {name} goals: extra time of numba import + compile / import + cache load",
+                         f"{cold:.2f} s / {warm:.2f} s"))
+    for name, goals in (("int8", goals8), ("int64", goals64)):
+        for weight_mean in ("geometric", "arithmetic", "none"):
+            misalign.misalignment(goals, weights, conflicts, weight_mean=weight_mean)  # warm-up: compile
+            public = _best(lambda: misalign.misalignment(goals, weights, conflicts, weight_mean=weight_mean), repeat=5)
+            line(f"misalign.misalignment, {name} goals, weight_mean={weight_mean}", public)
+    score = misalign.misalignment(goals64, weights, conflicts)
+    assert np.isclose(streamed_misalignment(goals8, weights, conflicts), score, rtol=1e-10)
+    return rows
 
 
 def part2(small: bool) -> tuple[list, pd.DataFrame]:

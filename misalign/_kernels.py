@@ -55,10 +55,14 @@ def _define():
             for lo in range(0, flat, step):
                 g = goals[r, lo:lo + step]
                 w = weights[r, lo:lo + step]
-                if not block_is_valid(g, w, limit):
+                bad = 0
+                for t in range(g.size):  # validation fused with the roots: w is read once
+                    x = w[t]
+                    h = g[t]
+                    bad += (x < 0.0) | (x > 1.0) | (x != x) | (h < 0) | (h > limit[t])
+                    roots[t] = math.sqrt(x)
+                if bad:
                     return False
-                for t in range(g.size):
-                    roots[t] = math.sqrt(w[t])
                 for t in range(g.size):  # in agent order, as np.bincount adds
                     s[base[t] + g[t]] += roots[t]
         return True
