@@ -25,7 +25,7 @@ _ROWS = 8192
 _compiled = None
 
 
-def _define():
+def _define(cache: bool):
     import numba
 
     # Loops index block slices from 0 so that numba can drop its negative-index
@@ -45,7 +45,7 @@ def _define():
     # weights are (runs, n * areas); out is (runs, areas * K [* 2]); limit[t] and
     # base[t] are the goal bound and the offset in out of position t of a block.
 
-    @numba.njit(cache=True, nogil=True)
+    @numba.njit(cache=cache, nogil=True)
     def sqrt_sums(goals, weights, limit, base, out):  # pragma: no cover - compiled
         runs, flat = goals.shape
         step = limit.size
@@ -67,7 +67,7 @@ def _define():
                     s[base[t] + g[t]] += roots[t]
         return True
 
-    @numba.njit(cache=True, nogil=True)
+    @numba.njit(cache=cache, nogil=True)
     def weight_sums(goals, weights, limit, base, out):  # pragma: no cover - compiled
         # Weight sum and count of a goal side by side: one cache line, one index.
         runs, flat = goals.shape
@@ -85,7 +85,7 @@ def _define():
                     s[at + 1] += 1.0  # exact: counts stay far below 2**53
         return True
 
-    @numba.njit(cache=True, nogil=True)
+    @numba.njit(cache=cache, nogil=True)
     def counts_only(goals, weights, limit, base, out):  # pragma: no cover - compiled
         runs, flat = goals.shape
         step = limit.size
@@ -114,7 +114,10 @@ def group_sums(goals: np.ndarray, weights: np.ndarray, ks: np.ndarray, weight_me
     """
     global _compiled
     if _compiled is None:
-        _compiled = _define()
+        try:
+            _compiled = _define(cache=True)
+        except RuntimeError:  # numba finds no writable cache folder (read-only install and home)
+            _compiled = _define(cache=False)
     runs, n, m = goals.shape
     big_k = int(ks.max()) + 1
     position = np.arange(_ROWS * m) % m

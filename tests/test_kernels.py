@@ -285,3 +285,15 @@ def test_a_generator_of_conflicts_is_read_once(monkeypatch):
     monkeypatch.setattr(model, "_FAST_MIN_ENTRIES", 1)
     with pytest.raises(ValueError, match=r"goals\[3, 1\] = 3; expected a goal id in 0..2 for area 1"):
         misalign.area_scores(goals, weights, (c for c in conflicts_for(rng, [2, 2])))
+
+
+def test_no_writable_cache_folder_compiles_without_caching(monkeypatch):
+    # numba refuses cache=True when it can write nowhere (read-only install and home)
+    from numba.core import caching
+
+    monkeypatch.setattr(caching.CacheImpl, "_locator_classes", [])
+    monkeypatch.setattr(_kernels, "_compiled", None)
+    rng = np.random.default_rng(16)
+    goals, weights = population(rng, 30, [2])
+    fast, slow = both_paths(monkeypatch, 1, misalign.area_scores, goals, weights, conflicts_for(rng, [2]))
+    np.testing.assert_array_equal(fast, slow)
