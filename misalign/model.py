@@ -281,7 +281,9 @@ def combine_areas(scores, area_mean: str = "arithmetic", axis: int = -1):
         if area_mean == "geometric":
             out = np.exp(np.log(safe).mean(axis=axis))
         else:
-            out = x.shape[axis] / (1.0 / safe).sum(axis=axis)
+            # 1/x overflows for subnormal scores; the harmonic mean then tends to 0, which is what inf gives
+            with np.errstate(over="ignore"):
+                out = x.shape[axis] / (1.0 / safe).sum(axis=axis)
         out = np.where(zero, 0.0, out)
     return float(out) if np.ndim(out) == 0 else out
 

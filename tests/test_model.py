@@ -284,3 +284,11 @@ def test_bad_input_in_multi_area_calls_names_the_area():
         misalign.misalignment(g, w, [C2, C2], area_mean="median")
     with pytest.raises(ValueError, match=r"goals must be a 2-d array; got shape \(2,\)"):
         misalign.area_scores([1, 2], [1, 1], [C2])
+
+
+def test_harmonic_area_mean_of_a_subnormal_score_is_not_an_error():
+    # found by hypothesis: a conflict of 2.2e-313 gives an area score whose reciprocal overflows
+    tiny = 2.22507386e-313
+    c = [[0, tiny], [tiny, 0]]
+    score = misalign.misalignment([[1, 1], [2, 2]], [[1, 1], [1, 1]], [c, [[0, 1], [1, 0]]], area_mean="harmonic")
+    assert 0 <= score < 1e-300
