@@ -36,6 +36,7 @@ import numpy as np
 
 from ._validation import PAIRS, WEIGHT_MEANS, as_conflict_list, check_option
 from .model import _ordered_pair_sums, _padded, _scale
+from .pairwise import pair_weight
 
 __all__ = ["grouped_area_scores"]
 
@@ -45,19 +46,7 @@ _DRAWS = 1 << 22
 
 def _mean_matrix(u: np.ndarray, weight_mean: str) -> np.ndarray:
     """The weight mean of every pair of goal groups: (runs, k+1, k+1) from (runs, k+1)."""
-    a, b = u[:, :, None], u[:, None, :]
-    if weight_mean == "geometric":
-        return np.sqrt(a * b)
-    if weight_mean == "arithmetic":
-        return (a + b) / 2
-    if weight_mean == "min":
-        return np.minimum(a, b)
-    if weight_mean == "max":
-        return np.maximum(a, b)
-    if weight_mean == "harmonic":
-        s = a + b
-        return np.divide(2 * a * b, s, out=np.zeros(np.broadcast_shapes(a.shape, b.shape)), where=s > 0)
-    return np.ones(np.broadcast_shapes(a.shape, b.shape))
+    return pair_weight(u[:, :, None], u[:, None, :], weight_mean)
 
 
 def _pair_sums_equal_in_group(counts: np.ndarray, u: np.ndarray, conflict: np.ndarray, weight_mean: str) -> np.ndarray:
