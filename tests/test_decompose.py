@@ -18,26 +18,10 @@ from misalign.decompose import (
     strange_bedfellows,
 )
 
+from .reference import conflict_of
+from .reference import pair_weight as mean_of
+
 WEIGHT_MEANS = ["geometric", "arithmetic", "harmonic", "min", "max", "none"]
-
-
-def mean_of(a, b, weight_mean):
-    """The weight mean of two weights, straight from its definition."""
-    if weight_mean == "geometric":
-        return np.sqrt(a * b)
-    if weight_mean == "arithmetic":
-        return (a + b) / 2
-    if weight_mean == "harmonic":
-        return 2 * a * b / (a + b) if a + b > 0 else 0.0
-    if weight_mean == "min":
-        return min(a, b)
-    if weight_mean == "max":
-        return max(a, b)
-    return 1.0
-
-
-def conflict_of(c, g, h):
-    return 0.0 if g == 0 or h == 0 else c[g - 1, h - 1]
 
 
 def pair_value(c, g1, w1, g2, w2, weight_mean):

@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 import misalign
 from misalign.frame import OVERALL, score_frame
 
+from .reference import pair_weight as _mean
+
 AREAS = {  # area -> its explicit goals; conflicts drawn at random per test
     "food": ["vegan", "organic", "cheap"],
     "work": [1, 2, 3, 4],
@@ -52,20 +54,6 @@ def _population(rng, n, *, groups=None, null=None) -> pd.DataFrame:
     if groups:
         df["step"] = rng.integers(groups, size=len(df))
     return df
-
-
-def _mean(a, b, kind):
-    if kind == "geometric":
-        return math.sqrt(a * b)
-    if kind == "arithmetic":
-        return (a + b) / 2
-    if kind == "harmonic":
-        return 2 * a * b / (a + b) if a + b > 0 else 0.0
-    if kind == "min":
-        return min(a, b)
-    if kind == "max":
-        return max(a, b)
-    return 1.0
 
 
 def _combine(scores, kind):
