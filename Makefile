@@ -44,7 +44,8 @@ nbval: $(STAMP)
 	MISALIGN_OUTPUT_ROOT=$$scratch $(BIN)/python -m pytest --nbval --nbval-current-env \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
 
-# Speed and memory at scale (minutes of CPU; writes data/results/bench_scaling.csv).
+# Speed and memory at scale (minutes of CPU). Writes data/benchmarks/bench_scaling.csv, which
+# notebook 09_scaling plots: rerun it afterwards with `.venv/bin/python -m misalign reproduce 09`.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scoring.py
 
