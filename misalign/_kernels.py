@@ -6,8 +6,12 @@ these with several population-sized temporaries (validation masks, offsets,
 square roots); the kernel here reads each entry once, validates it and adds it
 in, block by block, so that its only temporaries are a block of square roots.
 
-Every sum is accumulated in agent order, exactly as ``np.bincount`` does, so the
-sums (and the scores built from them) equal the numpy path's to the last bit.
+Every sum is accumulated in the order :mod:`misalign.model` fixes (agent by
+agent within chunks of ``model._CHUNK`` agents, then chunk by chunk), so the
+sums, and the scores built from them, equal the numpy path's to the last bit.
+Chunks are independent, so they are summed on several threads (the kernels
+release the GIL); the thread count changes the speed, never the result. It is
+the number of CPUs this process may use, or ``MISALIGN_THREADS`` if set.
 
 numba is imported on first use, so ``import misalign`` stays fast and small
 populations, which never come here, never pay for compilation.
@@ -16,11 +20,16 @@ populations, which never come here, never pay for compilation.
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-# Agents per block: a block of square roots (ROWS x areas doubles) stays in cache.
-_ROWS = 8192
+# Entries per block (rounded down to whole agents): so short that the CPU runs
+# the vectorized roots of one block while the scatter-add of the one before is
+# still retiring. On the benchmark's 10^7 x 10 population, blocks of ~64 entries
+# took 2.2-2.5x the bandwidth floor where blocks of 8192 agents took 2.5-3.4x.
+_BLOCK = 64
 
 _compiled = None
 
@@ -29,86 +38,113 @@ def _define(cache: bool):
     import numba
 
     # Loops index block slices from 0 so that numba can drop its negative-index
-    # handling and LLVM vectorizes the validation and square-root pass.
+    # handling and LLVM vectorizes the validation pass. That pass also writes
+    # where each entry's sums live as an unsigned index, which leaves the
+    # scatter-add loop (the part no vectorization removes) four instructions an entry.
 
     @numba.njit(inline="always")
-    def block_is_valid(g, w, limit):  # pragma: no cover - compiled
+    def checked_index(g, w, limit, base, idx):  # pragma: no cover - compiled
         # NaN fails every comparison; counting (not branching) keeps the loop vectorized.
         bad = 0
         for t in range(g.size):
             x = w[t]
             h = g[t]
             bad += (x < 0.0) | (x > 1.0) | (x != x) | (h < 0) | (h > limit[t])
+            idx[t] = base[t] + h  # a bad goal gives a wild index, never used: the block is refused
         return bad == 0
 
     # One kernel per weight mean, each adding only the sums it needs. goals and
-    # weights are (runs, n * areas); out is (runs, areas * K [* 2]); limit[t] and
-    # base[t] are the goal bound and the offset in out of position t of a block.
+    # weights are (runs, n * areas); work item i is chunk i % chunks of run
+    # i // chunks, of `span` entries, and its sums go to out[run, chunk]. limit[t]
+    # and base[t] are the goal bound and the offset in out of position t of a block.
 
     @numba.njit(cache=cache, nogil=True)
-    def sqrt_sums(goals, weights, limit, base, out):  # pragma: no cover - compiled
-        runs, flat = goals.shape
+    def sqrt_sums(goals, weights, limit, base, out, span, first, last):  # pragma: no cover - compiled
+        flat = goals.shape[1]
+        chunks = out.shape[1]
         step = limit.size
         roots = np.empty(step)
-        for r in range(runs):
-            s = out[r]
-            for lo in range(0, flat, step):
-                g = goals[r, lo:lo + step]
-                w = weights[r, lo:lo + step]
+        idx = np.empty(step, np.uint64)
+        for item in range(first, last):
+            r, c = item // chunks, item % chunks
+            s = out[r, c]
+            end = min(flat, (c + 1) * span)
+            for lo in range(c * span, end, step):
+                g = goals[r, lo:min(end, lo + step)]
+                w = weights[r, lo:min(end, lo + step)]
                 bad = 0
                 for t in range(g.size):  # validation fused with the roots: w is read once
                     x = w[t]
                     h = g[t]
                     bad += (x < 0.0) | (x > 1.0) | (x != x) | (h < 0) | (h > limit[t])
                     roots[t] = math.sqrt(x)
+                    idx[t] = base[t] + h
                 if bad:
                     return False
                 for t in range(g.size):  # in agent order, as np.bincount adds
-                    s[base[t] + g[t]] += roots[t]
+                    s[idx[t]] += roots[t]
         return True
 
     @numba.njit(cache=cache, nogil=True)
-    def weight_sums(goals, weights, limit, base, out):  # pragma: no cover - compiled
+    def weight_sums(goals, weights, limit, base, out, span, first, last):  # pragma: no cover - compiled
         # Weight sum and count of a goal side by side: one cache line, one index.
-        runs, flat = goals.shape
-        step = limit.size
-        for r in range(runs):
-            s = out[r]
-            for lo in range(0, flat, step):
-                g = goals[r, lo:lo + step]
-                w = weights[r, lo:lo + step]
-                if not block_is_valid(g, w, limit):
+        flat = goals.shape[1]
+        chunks = out.shape[1]
+        idx = np.empty(limit.size, np.uint64)
+        one = np.uint64(1)
+        for item in range(first, last):
+            r, c = item // chunks, item % chunks
+            s = out[r, c]
+            end = min(flat, (c + 1) * span)
+            for lo in range(c * span, end, limit.size):
+                g = goals[r, lo:min(end, lo + limit.size)]
+                w = weights[r, lo:min(end, lo + limit.size)]
+                if not checked_index(g, w, limit, base, idx):
                     return False
                 for t in range(g.size):
-                    at = 2 * (base[t] + g[t])
+                    at = idx[t] + idx[t]
                     s[at] += w[t]
-                    s[at + 1] += 1.0  # exact: counts stay far below 2**53
+                    s[at + one] += 1.0  # exact: counts stay far below 2**53
         return True
 
     @numba.njit(cache=cache, nogil=True)
-    def counts_only(goals, weights, limit, base, out):  # pragma: no cover - compiled
-        runs, flat = goals.shape
-        step = limit.size
-        for r in range(runs):
-            s = out[r]
-            for lo in range(0, flat, step):
-                g = goals[r, lo:lo + step]
-                w = weights[r, lo:lo + step]
-                if not block_is_valid(g, w, limit):
+    def counts_only(goals, weights, limit, base, out, span, first, last):  # pragma: no cover - compiled
+        flat = goals.shape[1]
+        chunks = out.shape[1]
+        idx = np.empty(limit.size, np.uint64)
+        for item in range(first, last):
+            r, c = item // chunks, item % chunks
+            s = out[r, c]
+            end = min(flat, (c + 1) * span)
+            for lo in range(c * span, end, limit.size):
+                g = goals[r, lo:min(end, lo + limit.size)]
+                w = weights[r, lo:min(end, lo + limit.size)]
+                if not checked_index(g, w, limit, base, idx):
                     return False
                 for t in range(g.size):
-                    s[base[t] + g[t]] += 1.0
+                    s[idx[t]] += 1.0
         return True
 
     return {"geometric": sqrt_sums, "arithmetic": weight_sums, "none": counts_only}
 
 
-def group_sums(goals: np.ndarray, weights: np.ndarray, ks: np.ndarray, weight_mean: str):
+def threads() -> int:
+    """Threads the kernels may use: ``MISALIGN_THREADS`` if set, else the CPUs this process may run on."""
+    setting = os.environ.get("MISALIGN_THREADS")
+    if setting is None:
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if not setting.strip().isdigit() or int(setting) < 1:
+        raise ValueError(f"MISALIGN_THREADS={setting!r}; expected a whole number of threads, at least 1")
+    return int(setting)
+
+
+def group_sums(goals: np.ndarray, weights: np.ndarray, ks: np.ndarray, weight_mean: str, chunk: int):
     """Per-goal counts, weight sums and sqrt-weight sums, each (runs, areas, max(ks) + 1).
 
     ``goals`` (any integer dtype) and ``weights`` (float64) are C-contiguous
     arrays of shape (runs, n, areas); ``ks[j]`` is the number of explicit goals
-    of area j. Sums a weight mean does not need are left at zero. Returns None
+    of area j; ``chunk`` is the number of agents per chunk of the summation
+    order. Sums a weight mean does not need are left at zero. Returns None
     if any goal lies outside 0..ks[j] or any weight outside [0, 1] (or is NaN),
     so that the caller can report the first such entry the usual way.
     """
@@ -120,12 +156,25 @@ def group_sums(goals: np.ndarray, weights: np.ndarray, ks: np.ndarray, weight_me
             _compiled = _define(cache=False)
     runs, n, m = goals.shape
     big_k = int(ks.max()) + 1
-    position = np.arange(_ROWS * m) % m
-    limit, base = ks.astype(np.int64)[position], position * big_k
+    position = np.arange(max(1, _BLOCK // m) * m) % m
     pair = 2 if weight_mean == "arithmetic" else 1
-    out = np.zeros((runs, m * big_k * pair))
-    if not _compiled[weight_mean](goals.reshape(runs, n * m), weights.reshape(runs, n * m), limit, base, out):
+    limit, base = ks.astype(np.int64)[position], position * big_k
+    chunks = max(1, -(-n // chunk))
+    partial = np.zeros((runs, chunks, m * big_k * pair))
+    args = (goals.reshape(runs, n * m), weights.reshape(runs, n * m), limit, base, partial, chunk * m)
+    kernel, items = _compiled[weight_mean], runs * chunks
+    workers = min(threads(), items)
+    if workers == 1:
+        valid = kernel(*args, 0, items)
+    else:
+        cuts = np.linspace(0, items, workers + 1).astype(np.int64)
+        with ThreadPoolExecutor(workers) as pool:
+            valid = all(pool.map(lambda i: kernel(*args, cuts[i], cuts[i + 1]), range(workers)))
+    if not valid:
         return None
+    out = partial[:, 0]
+    for c in range(1, chunks):  # chunk by chunk, as the numpy path adds them
+        out = out + partial[:, c]
     out = out.reshape(runs, m, big_k, pair)
     zeros = np.zeros((runs, m, big_k))
     if weight_mean == "geometric":

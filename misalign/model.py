@@ -67,14 +67,27 @@ __all__ = [
 # keeps memory near 32 MB whatever the population.
 _BLOCK = 4_000_000
 
+# Every per-goal sum of weights is added in one fixed order: agent by agent
+# within chunks of _CHUNK agents, then chunk total by chunk total. The order
+# depends on nothing but the population, so the compiled path can sum chunks on
+# several threads and still return the numpy path's sums to the last bit; a
+# population of at most _CHUNK agents is summed purely in agent order.
+_CHUNK = 2**16
+
 
 def _group_sums(goals: np.ndarray, values: np.ndarray | None, k: int) -> np.ndarray:
     """Per-run sums of ``values`` (or counts) by goal id: shape (runs, k + 1)."""
-    runs = goals.shape[0]
-    idx = goals + (k + 1) * np.arange(runs)[:, None]
-    flat_values = None if values is None else values.ravel()
-    sums = np.bincount(idx.ravel(), weights=flat_values, minlength=runs * (k + 1))
-    return sums.reshape(runs, k + 1).astype(np.float64, copy=False)
+    runs, n = goals.shape
+    offsets = (k + 1) * np.arange(runs)[:, None]
+    if values is None:  # integer counts are exact in any order
+        counts = np.bincount((goals + offsets).ravel(), minlength=runs * (k + 1))
+        return counts.reshape(runs, k + 1).astype(np.float64)
+    total = None
+    for lo in range(0, max(n, 1), _CHUNK):
+        idx = goals[:, lo:lo + _CHUNK] + offsets
+        part = np.bincount(idx.ravel(), weights=values[:, lo:lo + _CHUNK].ravel(), minlength=runs * (k + 1))
+        total = part if total is None else total + part
+    return total.reshape(runs, k + 1)
 
 
 def _padded(conflict: np.ndarray) -> np.ndarray:
@@ -221,7 +234,7 @@ def _fast_scores(goals, weights, conflicts, pairs, weight_mean, normalize) -> np
     from ._kernels import group_sums
 
     ks = np.array([c.shape[-1] for c in cs], dtype=np.int64)
-    sums = group_sums(goals, weights, ks, weight_mean)
+    sums = group_sums(goals, weights, ks, weight_mean, _CHUNK)
     if sums is None:
         return None
     out = np.empty((runs, m))

@@ -72,3 +72,18 @@ def population_score(goals, weights, conflicts, area_mean="arithmetic", **option
     scores = [area_score([row[j] for row in goals], [row[j] for row in weights], conflicts[j], **options)
               for j in range(m)]
     return combine(scores, area_mean)
+
+
+def ordered_goal_sums(goals, values, k, chunk):
+    """Per-goal sums in the order the package promises, one float addition at a time.
+
+    Within each chunk of ``chunk`` consecutive agents the values are added in
+    agent order starting from 0.0; the chunk totals are then added in chunk order.
+    """
+    total = None
+    for lo in range(0, max(len(goals), 1), chunk):
+        part = [0.0] * (k + 1)
+        for g, v in zip(goals[lo:lo + chunk], values[lo:lo + chunk]):
+            part[g] += v
+        total = part if total is None else [a + b for a, b in zip(total, part)]
+    return total

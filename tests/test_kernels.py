@@ -3,9 +3,13 @@
 Large populations (at least ``model._FAST_MIN_ENTRIES`` goal entries) are
 scored by :mod:`misalign._kernels`. The threshold is lowered here so that small,
 quick populations exercise both paths; raising it past any size forces numpy.
-Both paths add every per-goal sum in agent order, so the scores must be equal
-to the last bit, not merely close.
+Both paths add every per-goal sum in one fixed order (agent by agent within
+chunks of ``model._CHUNK`` agents, then chunk by chunk), whatever the number of
+threads, so the scores must be equal to the last bit, not merely close.
 """
+
+import math
+import os
 
 import numpy as np
 import pytest
@@ -130,7 +134,7 @@ def test_any_integer_goal_dtype_takes_the_kernel(monkeypatch, calls, dtype):
 
 def test_blocks_boundaries_do_not_matter(monkeypatch):
     # populations that span several kernel blocks, the last one partial
-    monkeypatch.setattr(_kernels, "_ROWS", 7)
+    monkeypatch.setattr(_kernels, "_BLOCK", 21)  # 7 agents of 3 areas
     rng = np.random.default_rng(6)
     goals, weights = population(rng, 150, [3, 5, 2])
     cs = conflicts_for(rng, [3, 5, 2])
@@ -139,19 +143,75 @@ def test_blocks_boundaries_do_not_matter(monkeypatch):
         np.testing.assert_array_equal(fast, slow)
 
 
-def test_group_sums_equal_bincount():
-    # the per-goal sums themselves, against np.bincount in agent order
+@pytest.mark.parametrize("threads", ["1", "2", "3", "16"])
+@pytest.mark.parametrize("weight_mean", FAST_MEANS)
+def test_chunks_and_threads_do_not_change_a_bit(monkeypatch, calls, threads, weight_mean):
+    # 3 runs x 5 chunks of 32 agents (the last partial) shared out among the threads
+    monkeypatch.setattr(model, "_CHUNK", 32)
+    monkeypatch.setenv("MISALIGN_THREADS", threads)
+    rng = np.random.default_rng(17)
+    ks = [4, 2, 6]
+    goals, weights = population(rng, 150, ks, runs=3)
+    cs = conflicts_for(rng, ks)
+    fast, slow = both_paths(monkeypatch, 1, misalign.area_scores_batch, goals, weights, cs, weight_mean=weight_mean)
+    assert len(calls) == 1
+    np.testing.assert_array_equal(fast, slow)
+
+
+def test_bad_entries_are_found_in_any_thread(monkeypatch):
+    monkeypatch.setattr(model, "_CHUNK", 16)
+    monkeypatch.setenv("MISALIGN_THREADS", "2")
+    rng = np.random.default_rng(18)
+    goals, weights = population(rng, 100, [3, 3])
+    weights[90, 1] = 2.0  # in the last chunk, summed by the second thread
+    monkeypatch.setattr(model, "_FAST_MIN_ENTRIES", 1)
+    with pytest.raises(ValueError, match=r"weights\[90, 1\] = 2.0; expected a weight in \[0, 1\]"):
+        misalign.misalignment(goals, weights, conflicts_for(rng, [3, 3]))
+
+
+@pytest.mark.parametrize("setting", ["0", "two", "-1", "1.5", ""])
+def test_a_bad_thread_setting_is_named(monkeypatch, setting):
+    monkeypatch.setenv("MISALIGN_THREADS", setting)
+    with pytest.raises(ValueError, match=f"MISALIGN_THREADS={setting!r}; expected a whole number of threads, at least 1"):
+        _kernels.threads()
+
+
+def test_threads_default_to_the_usable_cpus(monkeypatch):
+    monkeypatch.delenv("MISALIGN_THREADS", raising=False)
+    assert _kernels.threads() == len(os.sched_getaffinity(0))
+
+
+@pytest.mark.parametrize("chunk", [7, 64, 500])
+def test_group_sums_follow_the_promised_order(chunk):
+    # the per-goal sums themselves, against one float addition at a time (tests/reference.py)
     rng = np.random.default_rng(7)
     ks = np.array([2, 4])
-    goals, weights = population(rng, 500, ks, runs=2)
-    count, wsum, _ = _kernels.group_sums(goals, weights, ks, "arithmetic")
-    _, _, ssum = _kernels.group_sums(goals, weights, ks, "geometric")
+    goals, weights = population(rng, 300, ks, runs=2)
+    count, wsum, _ = _kernels.group_sums(goals, weights, ks, "arithmetic", chunk)
+    _, _, ssum = _kernels.group_sums(goals, weights, ks, "geometric", chunk)
     for r in range(2):
         for j, k in enumerate(ks):
-            g, w = goals[r, :, j], weights[r, :, j]
+            g, w = goals[r, :, j].tolist(), weights[r, :, j].tolist()
             np.testing.assert_array_equal(count[r, j, :k + 1], np.bincount(g, minlength=k + 1))
-            np.testing.assert_array_equal(wsum[r, j, :k + 1], np.bincount(g, w, k + 1))
-            np.testing.assert_array_equal(ssum[r, j, :k + 1], np.bincount(g, np.sqrt(w), k + 1))
+            assert wsum[r, j, :k + 1].tolist() == reference.ordered_goal_sums(g, w, k, chunk)
+            assert ssum[r, j, :k + 1].tolist() == reference.ordered_goal_sums(g, [math.sqrt(x) for x in w], k, chunk)
+
+
+@pytest.mark.parametrize("chunk", [7, 64, 2**16])
+def test_numpy_group_sums_follow_the_promised_order(monkeypatch, chunk):
+    monkeypatch.setattr(model, "_CHUNK", chunk)
+    rng = np.random.default_rng(19)
+    goals, weights = population(rng, 300, [5], runs=2)
+    got = model._group_sums(goals[:, :, 0], weights[:, :, 0], 5)
+    for r in range(2):
+        assert got[r].tolist() == reference.ordered_goal_sums(goals[r, :, 0].tolist(), weights[r, :, 0].tolist(), 5, chunk)
+
+
+def test_up_to_a_chunk_the_order_is_plain_agent_order():
+    rng = np.random.default_rng(20)
+    goals, weights = population(rng, 1000, [3])
+    np.testing.assert_array_equal(model._group_sums(goals[None, :, 0], weights[None, :, 0], 3)[0],
+                                  np.bincount(goals[:, 0], weights[:, 0], 4))
 
 
 @pytest.mark.parametrize("weight_mean", ["harmonic", "min", "max"])
