@@ -52,10 +52,16 @@ def _score_table(args) -> int:
     return 0
 
 
-def _reproduce(args) -> int:
-    from .compendium import reproduce
+def _positive_int(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}; expected a whole number, at least 1")
+    return int(text)
 
-    return reproduce(args.only or None)
+
+def _reproduce(args) -> int:
+    from .compendium import default_jobs, reproduce
+
+    return reproduce(args.only or None, jobs=args.jobs or default_jobs())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_score_table)
     p = sub.add_parser("reproduce", help="execute every notebook and publish its outputs if all succeed")
     p.add_argument("only", nargs="*", help="notebook name prefixes, e.g. 01 06 (default: all)")
+    p.add_argument("--jobs", type=_positive_int, default=None,
+                   help="notebooks run at once, each in its own process (default: one per CPU)")
     p.set_defaults(func=_reproduce)
     return parser
 

@@ -4,7 +4,9 @@ Each notebook runs at its default (paper) parameters with its own folder as
 working directory, writing its figures and tables into a staging folder. Only
 when every notebook succeeded are the executed notebooks (stripped of volatile
 metadata), figures and tables moved over the committed ones; a failure or an
-interrupt leaves the repository exactly as it was.
+interrupt leaves the repository exactly as it was. Notebooks are independent,
+so several run at once (one process each, ``jobs`` of them); their outputs do
+not depend on how many.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import shutil
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 from .paths import NOTEBOOKS, OUTPUT_ENV, ROOT
@@ -104,8 +108,43 @@ def _stale(produced: list[str]) -> list[str]:
     return stale
 
 
-def reproduce(only: list[str] | None = None) -> int:
-    """Run the notebooks; publish only if all succeed. Returns a process exit code."""
+def _timed_execute(src: Path, dst: Path) -> tuple[float, str | None]:
+    """Run one notebook in a worker process: its time and, if it failed, the error as text."""
+    t0 = time.perf_counter()
+    try:
+        execute(src, dst)
+        error = None
+    except Exception as exc:  # noqa: BLE001 - reported by the parent, which publishes nothing
+        error = f"{type(exc).__name__}: {str(exc).strip()[-2000:]}"
+    return time.perf_counter() - t0, error
+
+
+def default_jobs() -> int:
+    """Notebooks run at once by default: one per CPU this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def run_all(paths: list[Path], staging: Path, jobs: int):
+    """Yield (stem, seconds, error or None) in notebook order."""
+    if jobs == 1:
+        for src in paths:
+            yield (src.stem, *_timed_execute(src, staging / "notebooks" / src.name))
+        return
+    # spawn, not fork: a forked worker would inherit this process's threads and locks
+    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(_timed_execute, src, staging / "notebooks" / src.name) for src in paths]
+        try:
+            for src, future in zip(paths, futures):
+                yield (src.stem, *future.result())
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+def reproduce(only: list[str] | None = None, jobs: int = 1) -> int:
+    """Run the notebooks, ``jobs`` at a time; publish only if all succeed. Returns a process exit code."""
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+        raise ValueError(f"jobs={jobs!r}; expected a whole number of notebooks to run at once, at least 1")
     paths = notebooks(only)
     build = ROOT / "build"
     build.mkdir(exist_ok=True)
@@ -115,24 +154,20 @@ def reproduce(only: list[str] | None = None) -> int:
     failed = []
     start = time.perf_counter()
     try:
-        for src in paths:
-            t0 = time.perf_counter()
-            try:
-                execute(src, staging / "notebooks" / src.name)
-                status = "ok"
-            except Exception as exc:  # noqa: BLE001 - report every failure, then stop
-                status = "failed"
-                failed.append((src.stem, exc))
-            print(f"{src.stem:<28} {time.perf_counter() - t0:6.1f} s  {status}", flush=True)
+        for stem, seconds, error in run_all(paths, staging, min(jobs, len(paths))):
+            if error is not None:
+                failed.append((stem, error))
+            print(f"{stem:<28} {seconds:6.1f} s  {'failed' if error else 'ok'}", flush=True)
         total = time.perf_counter() - start
         if failed:
             print(f"{len(failed)} of {len(paths)} notebooks failed in {total:.1f} s; "
                   "nothing was published, the committed outputs are unchanged.", flush=True)
-            for stem, exc in failed:
-                print(f"--- {stem}: {type(exc).__name__}: {str(exc).strip()[-2000:]}", file=sys.stderr)
+            for stem, error in failed:
+                print(f"--- {stem}: {error}", file=sys.stderr)
             return 1
         moved = _publish(staging)
-        print(f"total {total:.1f} s: {len(paths)} notebooks ok, {len(moved)} files refreshed", flush=True)
+        print(f"total {total:.1f} s ({jobs} at a time): {len(paths)} notebooks ok, {len(moved)} files refreshed",
+              flush=True)
         if only is None:
             for rel in _stale(moved):
                 print(f"warning: {rel} was not written by any notebook (stale?)", flush=True)

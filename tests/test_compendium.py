@@ -88,3 +88,40 @@ def test_an_interrupt_publishes_nothing(repo, monkeypatch):
 def test_unknown_notebook_prefix(repo):
     with pytest.raises(SystemExit, match="no notebook matches"):
         compendium.reproduce(["99"])
+
+
+def test_notebooks_run_side_by_side_publish_the_same(repo, capsys):
+    # two worker processes: the outputs, and the order of the report, are those of one at a time
+    _notebook(repo / "notebooks" / "02_second.ipynb", WRITES.replace("{stem}", "02_second"))
+    assert compendium.reproduce(jobs=2) == 0
+    parallel = _snapshot(repo)
+    assert compendium.reproduce(jobs=1) == 0
+    assert _snapshot(repo) == parallel
+    assert parallel["data/results/02_second.csv"] == b"x\n1\n"
+    out = capsys.readouterr().out
+    assert out.index("01_good") < out.index("02_second") and "(2 at a time)" in out
+
+
+def test_a_failure_side_by_side_publishes_nothing(repo, capsys):
+    _notebook(repo / "notebooks" / "02_bad.ipynb", "raise RuntimeError('boom')")
+    before = _snapshot(repo)
+    assert compendium.reproduce(jobs=2) == 1
+    assert _snapshot(repo) == before
+    assert "boom" in capsys.readouterr().err
+    assert not any((repo / "build").iterdir())
+
+
+@pytest.mark.parametrize("jobs", [0, -1, 1.5, True])
+def test_a_bad_number_of_jobs_is_named(repo, jobs):
+    with pytest.raises(ValueError, match=f"jobs={jobs!r}; expected a whole number of notebooks to run at once"):
+        compendium.reproduce(jobs=jobs)
+
+
+@pytest.mark.parametrize("value", ["0", "two"])
+def test_cli_refuses_a_bad_number_of_jobs(value):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "misalign", "reproduce", "--jobs", value], capture_output=True, text=True)
+    assert out.returncode == 2
+    assert f"argument --jobs: {value!r}; expected a whole number, at least 1" in out.stderr
