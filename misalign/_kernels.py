@@ -128,11 +128,16 @@ def _define(cache: bool):
     return {"geometric": sqrt_sums, "arithmetic": weight_sums, "none": counts_only}
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on (fewer than the machine's under a CPU affinity mask)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def threads() -> int:
-    """Threads the kernels may use: ``MISALIGN_THREADS`` if set, else the CPUs this process may run on."""
+    """Threads the kernels may use: ``MISALIGN_THREADS`` if set, else :func:`usable_cpus`."""
     setting = os.environ.get("MISALIGN_THREADS")
     if setting is None:
-        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        return usable_cpus()
     if not setting.strip().isdigit() or int(setting) < 1:
         raise ValueError(f"MISALIGN_THREADS={setting!r}; expected a whole number of threads, at least 1")
     return int(setting)

@@ -121,7 +121,9 @@ def _timed_execute(src: Path, dst: Path) -> tuple[float, str | None]:
 
 def default_jobs() -> int:
     """Notebooks run at once by default: one per CPU this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    from ._kernels import usable_cpus
+
+    return usable_cpus()
 
 
 def run_all(paths: list[Path], staging: Path, jobs: int):
