@@ -1,21 +1,8 @@
-"""misalign: the misalignment model of Kierans et al. (AAAI 2025), as a tested reference implementation.
-
-The score: :func:`area_misalignment`, :func:`area_scores`, :func:`misalignment`
-and their batched forms. Closed forms: :mod:`misalign.theory`. Random and preset
-worlds (Algorithms 1 and 2): :mod:`misalign.samplers`. The paper's experiments:
-:mod:`misalign.experiments`. Case studies as data: :func:`load_scenario`.
-Agent-by-agent view: :mod:`misalign.pairwise`. Who is misaligned with whom, and
-how sure we are: :mod:`misalign.decompose`, :mod:`misalign.uncertainty`,
-:mod:`misalign.timeseries`. Neighbouring measures of alignment: :mod:`misalign.games`,
-:mod:`misalign.market`, :mod:`misalign.culture`.
-"""
+"""misalign: the misalignment model of Kierans et al. (AAAI 2025), as a tested reference implementation."""
 
 __version__ = "0.1.0"
 
-from . import experiments, pairwise, samplers, theory
-from .frame import score_frame
-from .decompose import agent_contributions, cross_misalignment, goal_pair_contributions, group_decomposition, rank_agents
-from .model import (
+from .core.score import (
     area_misalignment,
     area_scores,
     area_scores_batch,
@@ -23,45 +10,47 @@ from .model import (
     misalignment,
     misalignment_batch,
 )
-from .scenarios import load_scenario
-from .timeseries import scores_by
-from .uncertainty import score_interval, score_variance
+
+# name -> module that defines it; loaded on first use so that `import misalign` stays light.
+_LAZY = {
+    "score_frame": "misalign.tables.frame",
+    "load_scenario": "misalign.tables.scenarios",
+    "agent_contributions": "misalign.analysis.decompose",
+    "goal_pair_contributions": "misalign.analysis.decompose",
+    "cross_misalignment": "misalign.analysis.decompose",
+    "group_decomposition": "misalign.analysis.decompose",
+    "rank_agents": "misalign.analysis.decompose",
+    "score_interval": "misalign.analysis.uncertainty",
+    "score_variance": "misalign.analysis.uncertainty",
+    "scores_by": "misalign.analysis.timeseries",
+}
+_SUBMODULES = {
+    "theory": "misalign.analysis.theory",
+    "pairwise": "misalign.analysis.pairwise",
+    "decompose": "misalign.analysis.decompose",
+    "uncertainty": "misalign.analysis.uncertainty",
+    "samplers": "misalign.simulation.samplers",
+    "experiments": "misalign.simulation.experiments",
+    "games": "misalign.neighbours.games",
+    "market": "misalign.neighbours.market",
+    "culture": "misalign.neighbours.culture",
+}
 
 __all__ = [
-    "area_misalignment",
-    "area_scores",
-    "area_scores_batch",
-    "combine_areas",
-    "misalignment",
-    "misalignment_batch",
-    "load_scenario",
-    "score_frame",
-    "agent_contributions",
-    "goal_pair_contributions",
-    "cross_misalignment",
-    "group_decomposition",
-    "rank_agents",
-    "score_interval",
-    "score_variance",
-    "scores_by",
-    "culture",
-    "experiments",
-    "games",
-    "market",
-    "pairwise",
-    "samplers",
-    "theory",
+    "area_misalignment", "area_scores", "area_scores_batch", "combine_areas", "misalignment",
+    "misalignment_batch", *_LAZY, *_SUBMODULES,
 ]
 
 
-# The neighbouring measures import scipy.optimize; load them on first use so that
-# `import misalign` (and every notebook's start-up) stays fast.
-_LAZY_SUBMODULES = ("culture", "games", "market")
-
-
 def __getattr__(name):
-    if name in _LAZY_SUBMODULES:
-        import importlib
+    import importlib
 
-        return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    if name in _SUBMODULES:
+        return importlib.import_module(_SUBMODULES[name])
     raise AttributeError(f"module 'misalign' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ._validation import AREA_MEANS, PAIRS, WEIGHT_MEANS
+from .core.validation import AREA_MEANS, PAIRS, WEIGHT_MEANS
 
 
 def _add_options(p: argparse.ArgumentParser) -> None:
@@ -22,7 +22,7 @@ def _add_options(p: argparse.ArgumentParser) -> None:
 
 
 def _score(args) -> int:
-    from .scenarios import load_scenario
+    from .tables.scenarios import load_scenario
 
     sc = load_scenario(args.path)
     opts = dict(pairs=args.pairs, weight_mean=args.weight_mean, normalize=args.normalize)
@@ -40,7 +40,7 @@ def _score(args) -> int:
 
 
 def _score_table(args) -> int:
-    from .frame import score_frame
+    from .tables.frame import score_frame
 
     out = score_frame(args.agents, args.conflicts, by=args.by or None, pairs=args.pairs, weight_mean=args.weight_mean,
                       area_mean=args.area_mean, normalize=args.normalize, progress=sys.stderr.isatty())
@@ -59,7 +59,7 @@ def _positive_int(text: str) -> int:
 
 
 def _reproduce(args) -> int:
-    from .compendium import default_jobs, reproduce
+    from .compendium.runner import default_jobs, reproduce
 
     return reproduce(args.only or None, jobs=args.jobs or default_jobs())
 

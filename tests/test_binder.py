@@ -9,7 +9,7 @@ import tomllib
 import yaml
 
 import misalign
-from misalign.paths import ROOT
+from misalign.compendium.paths import ROOT
 
 
 def _environment() -> dict:

@@ -6,7 +6,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from misalign import compendium
+from misalign.compendium import runner as compendium
 
 
 def _notebook(path, source):
@@ -19,7 +19,7 @@ def _notebook(path, source):
 
 WRITES = """
 import pandas as pd
-from misalign.outputs import write_results
+from misalign.compendium.outputs import write_results
 write_results(pd.DataFrame({"x": [x]}), "{stem}")
 print("done")
 """

@@ -1,4 +1,4 @@
-"""Tests of misalign.culture against the document's formulas, root finding and simulation."""
+"""Tests of misalign.neighbours.culture against the document's formulas, root finding and simulation."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import brentq
 
-from misalign.culture import (
+from misalign.neighbours.culture import (
     fitnesses,
     imitator_equilibrium,
     mean_favoured,

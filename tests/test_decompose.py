@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from misalign import area_scores
-from misalign.decompose import (
+from misalign.analysis.decompose import (
     agent_contributions,
     cross_area_scores,
     cross_misalignment,

@@ -3,7 +3,7 @@
 import re
 import tomllib
 
-from misalign.paths import ROOT
+from misalign.compendium.paths import ROOT
 
 
 def _pyproject_pins():

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from misalign import experiments, load_scenario, theory
-from misalign.paths import SCENARIOS
+from misalign.compendium.paths import SCENARIOS
 
 COLUMNS = {"curve", "x", "mean", "min", "max", "std", "runs"}
 

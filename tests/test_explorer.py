@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from misalign.explorer import DEFAULTS, WEIGHT_DISTRIBUTIONS, Explorer, simulate
-from misalign.samplers import init_worlds
+from misalign.compendium.explorer import DEFAULTS, WEIGHT_DISTRIBUTIONS, Explorer, simulate
+from misalign.simulation.samplers import init_worlds
 
 
 def _brute_area_score(goals, weights, conflict, pairs):

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import misalign
-from misalign.frame import OVERALL, score_frame
+from misalign.tables.frame import OVERALL, score_frame
 
 from .reference import pair_weight as _mean
 
@@ -129,7 +129,7 @@ def test_pandas_matches_brute_force(options):
 
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 12),
-       weight_mean=st.sampled_from(misalign.frame.WEIGHT_MEANS), pairs=st.sampled_from(misalign.frame.PAIRS))
+       weight_mean=st.sampled_from(misalign.tables.frame.WEIGHT_MEANS), pairs=st.sampled_from(misalign.tables.frame.PAIRS))
 def test_random_populations_match_brute_force(seed, n, weight_mean, pairs):
     rng = np.random.default_rng(seed)
     agents = _population(rng, n)
@@ -152,7 +152,7 @@ def test_matches_misalignment_on_wide_arrays():
                            "goal": goals.ravel(), "weight": weights.ravel()})
     conflicts = pd.DataFrame([(a, i + 1, j + 1, c[i, j]) for a in "pq" for i in range(k) for j in range(i + 1, k)],
                              columns=["area", "goal_a", "goal_b", "conflict"])
-    for wm in misalign.frame.WEIGHT_MEANS:
+    for wm in misalign.tables.frame.WEIGHT_MEANS:
         out = score_frame(agents, conflicts, weight_mean=wm)
         expected = misalign.area_scores(goals, weights, [c, c], weight_mean=wm)
         np.testing.assert_allclose(out["score"][:2], expected, rtol=1e-12)
@@ -234,7 +234,7 @@ def test_parquet_folder_and_csv_files(tmp_path):
 
 def test_csv_example_matches_the_hand_value():
     # data/examples: the shopping case of section 6 as tidy tables.
-    from misalign.paths import EXAMPLES
+    from misalign.compendium.paths import EXAMPLES
 
     out = score_frame(EXAMPLES / "shopping_agents.csv", EXAMPLES / "shopping_conflicts.csv")
     food = 0.1 * (math.sqrt(0.8 * 0.9) + math.sqrt(0.8 * 1.0) + math.sqrt(0.9 * 1.0)) / 3
@@ -429,7 +429,7 @@ def test_bad_options_and_arguments(tables, tmp_path):
 
 def test_command_line_prints_and_writes_scores(tmp_path, capsys):
     from misalign.cli import main
-    from misalign.paths import EXAMPLES
+    from misalign.compendium.paths import EXAMPLES
 
     agents, conflicts = str(EXAMPLES / "shopping_agents.csv"), str(EXAMPLES / "shopping_conflicts.csv")
     assert main(["score-table", agents, conflicts]) == 0
@@ -445,7 +445,7 @@ def test_command_line_prints_and_writes_scores(tmp_path, capsys):
 
 def test_command_line_errors_without_traceback(tmp_path, capsys):
     from misalign.cli import main
-    from misalign.paths import EXAMPLES
+    from misalign.compendium.paths import EXAMPLES
 
     bad = tmp_path / "agents.csv"
     bad.write_text("agent,area,goal,weight\n1,food,vegan,0.5\n2,food,vegan,1.5\n3,food,steak,0.5\n")

@@ -1,4 +1,4 @@
-"""Tests of misalign.games against the documents' numbers and brute-force enumeration."""
+"""Tests of misalign.neighbours.games against the documents' numbers and brute-force enumeration."""
 
 import itertools
 
@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from misalign import games
-from misalign.games import (
+from misalign.neighbours.games import (
     ca_alignment,
     classify_dilemma,
     coordination_gap,

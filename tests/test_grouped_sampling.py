@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import misalign
-from misalign.grouped_sampling import _pair_sums_equal_in_group, grouped_area_scores
+from misalign.simulation.grouped import _pair_sums_equal_in_group, grouped_area_scores
 
 C3 = np.array([[0.0, 1.0, 0.4], [1.0, 0.0, 0.7], [0.4, 0.7, 0.0]])
 MEANS = {

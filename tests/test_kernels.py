@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import misalign
-from misalign import _kernels, model
+from misalign.core import kernels as _kernels, score as model
 
 from . import reference
 

@@ -1,4 +1,4 @@
-"""Tests of misalign.market against hand values, enumeration of supports and a generic optimizer."""
+"""Tests of misalign.neighbours.market against hand values, enumeration of supports and a generic optimizer."""
 
 import itertools
 
@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import minimize
 
-from misalign.market import (
+from misalign.neighbours.market import (
     METHODS,
     combine,
     cross_validated_errors,

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import misalign
-from misalign._validation import AREA_MEANS, PAIRS, WEIGHT_MEANS
+from misalign.core.validation import AREA_MEANS, PAIRS, WEIGHT_MEANS
 
 from . import reference
 
@@ -142,8 +142,8 @@ def test_batch_equals_one_population_at_a_time():
     runs, n, ks = 6, 25, [2, 3, 4]
     g = np.stack([rng.integers(0, k + 1, (runs, n)) for k in ks], axis=2)
     w = rng.uniform(0, 1, (runs, n, len(ks)))
-    shared = [misalign.samplers.random_conflict(rng, k) for k in ks]
-    per_run = [misalign.samplers.random_conflict(rng, k, runs=runs) for k in ks]
+    shared = [misalign.simulation.samplers.random_conflict(rng, k) for k in ks]
+    per_run = [misalign.simulation.samplers.random_conflict(rng, k, runs=runs) for k in ks]
     for wm in WEIGHT_MEANS:
         for conflicts in (shared, per_run):
             batch = misalign.area_scores_batch(g, w, conflicts, weight_mean=wm)

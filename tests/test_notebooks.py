@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from misalign.paths import NOTEBOOKS, ROOT
+from misalign.compendium.paths import NOTEBOOKS, ROOT
 
 STORED = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 VOLATILE = ('"start_time"', '"end_time"', '"duration"', '"iopub.execute_input"', '"papermill"')

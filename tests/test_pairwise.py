@@ -4,15 +4,15 @@ import numpy as np
 import pytest
 
 import misalign
-from misalign.pairwise import pair_weight, pairwise_misalignment, strange_bedfellows
-from misalign.paths import SCENARIOS
+from misalign.analysis.pairwise import pair_weight, pairwise_misalignment, strange_bedfellows
+from misalign.compendium.paths import SCENARIOS
 
 
 def test_pairwise_mean_is_the_score():
     rng = np.random.default_rng(1)
     g = rng.integers(0, 4, (30, 2))
     w = rng.uniform(0, 1, (30, 2))
-    cs = [misalign.samplers.random_conflict(rng, 3) for _ in range(2)]
+    cs = [misalign.simulation.samplers.random_conflict(rng, 3) for _ in range(2)]
     for wm in ["geometric", "arithmetic", "harmonic", "min", "max", "none"]:
         pw = pairwise_misalignment(g, w, cs, weight_mean=wm)
         off = ~np.eye(30, dtype=bool)

@@ -6,8 +6,8 @@ import sys
 import numpy as np
 import pytest
 
-from misalign.paths import ROOT, SCENARIOS
-from misalign.scenarios import ScenarioError, load_scenario
+from misalign.compendium.paths import ROOT, SCENARIOS
+from misalign.tables.scenarios import ScenarioError, load_scenario
 
 GOOD = """
 name = "tiny"
@@ -75,13 +75,13 @@ def _cli(*args):
 
 
 def test_cli_score_prints_area_and_overall_scores():
-    out = _cli("score", "data/scenarios/shopping.toml")
+    out = _cli("score", "shopping")
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert lines[-3].split() == ["food", "3", "0.0897"]
     assert lines[-2].split() == ["household", "3", "0.4241"]
     assert lines[-1].split() == ["overall", "0.2569"]
-    out = _cli("score", "data/scenarios/shopping.toml", "--pairs", "with_replacement")
+    out = _cli("score", "shopping", "--pairs", "with_replacement")
     assert out.stdout.splitlines()[-1].split() == ["overall", "0.1713"]
 
 

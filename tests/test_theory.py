@@ -7,7 +7,7 @@ import pytest
 
 import misalign
 from misalign import theory
-from misalign.samplers import constant_conflict
+from misalign.simulation.samplers import constant_conflict
 
 
 @pytest.mark.parametrize("sizes", [[3, 1], [2, 2, 2], [5, 0, 1], [1], [0, 0], [4, 3, 2, 1]])
@@ -55,7 +55,7 @@ def test_max_exclusive_is_the_max_over_all_splits(n, k):
 def test_expected_random_goals_by_enumeration(n, k, pairs):
     # the exact expectation: average the score over all k**n equally likely goal assignments
     rng = np.random.default_rng(n * 10 + k)
-    c = misalign.samplers.random_conflict(rng, k)
+    c = misalign.simulation.samplers.random_conflict(rng, k)
     total = 0.0
     for assignment in itertools.product(range(1, k + 1), repeat=n):
         total += misalign.area_misalignment(np.array(assignment), np.ones(n), c, pairs=pairs)

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from misalign import area_scores, misalignment
-from misalign.timeseries import plot_scores_by, scores_by
-from misalign.uncertainty import score_interval
+from misalign.analysis.timeseries import plot_scores_by, scores_by
+from misalign.analysis.uncertainty import score_interval
 
 C2 = np.array([[0, 1.0], [1.0, 0]])
 C3 = np.array([[0, .5, .9], [.5, 0, .3], [.9, .3, 0]])

@@ -7,7 +7,7 @@ import pytest
 from scipy.stats import norm
 
 from misalign import misalignment, misalignment_batch
-from misalign.uncertainty import score_interval, score_variance
+from misalign.analysis.uncertainty import score_interval, score_variance
 
 
 def kernel_matrix(goals, weights, conflicts, weight_mean="geometric", normalize=False):
@@ -124,7 +124,7 @@ def test_bootstrap_is_seeded_and_brackets_the_estimate():
 @pytest.mark.parametrize("area_mean", ["arithmetic", "geometric"])
 @pytest.mark.parametrize("pairs", ["distinct", "with_replacement"])
 def test_count_bootstrap_equals_rescoring_resampled_populations(weight_mean, area_mean, pairs):
-    from misalign.uncertainty import _bootstrap_scores
+    from misalign.analysis.uncertainty import _bootstrap_scores
 
     rng = np.random.default_rng(11)
     goals, weights, conflicts = random_population(rng, 25, [3, 1, 2])

@@ -121,7 +121,7 @@ def _timed_execute(src: Path, dst: Path) -> tuple[float, str | None]:
 
 def default_jobs() -> int:
     """Notebooks run at once by default: one per CPU this process may use."""
-    from ._kernels import usable_cpus
+    from ..util import usable_cpus
 
     return usable_cpus()
 

@@ -20,10 +20,11 @@ populations, which never come here, never pay for compilation.
 from __future__ import annotations
 
 import math
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+
+from ..util import threads
 
 # Entries per block (rounded down to whole agents): so short that the CPU runs
 # the vectorized roots of one block while the scatter-add of the one before is
@@ -126,21 +127,6 @@ def _define(cache: bool):
         return True
 
     return {"geometric": sqrt_sums, "arithmetic": weight_sums, "none": counts_only}
-
-
-def usable_cpus() -> int:
-    """The CPUs this process may run on (fewer than the machine's under a CPU affinity mask)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def threads() -> int:
-    """Threads the kernels may use: ``MISALIGN_THREADS`` if set, else :func:`usable_cpus`."""
-    setting = os.environ.get("MISALIGN_THREADS")
-    if setting is None:
-        return usable_cpus()
-    if not setting.strip().isdigit() or int(setting) < 1:
-        raise ValueError(f"MISALIGN_THREADS={setting!r}; expected a whole number of threads, at least 1")
-    return int(setting)
 
 
 def group_sums(goals: np.ndarray, weights: np.ndarray, ks: np.ndarray, weight_mean: str, chunk: int):

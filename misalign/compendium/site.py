@@ -31,7 +31,7 @@ from pathlib import Path
 import nbformat
 from latex2mathml.converter import convert as _latex2mathml
 
-from . import __version__
+from .. import __version__
 from .paths import NOTEBOOKS, ROOT
 
 SITE = ROOT / "site"
@@ -346,8 +346,8 @@ def _public_api() -> dict[str, list[tuple[str, object]]]:
     import misalign
 
     modules = {"misalign": misalign}
-    for info in pkgutil.iter_modules(misalign.__path__, "misalign."):
-        if not info.name.rsplit(".", 1)[-1].startswith("_"):
+    for info in pkgutil.walk_packages(misalign.__path__, "misalign."):
+        if not any(part.startswith("_") for part in info.name.split(".")) and ".compendium" not in info.name:
             modules[info.name] = importlib.import_module(info.name)
     modules = {name: m for name, m in modules.items() if hasattr(m, "__all__")}
     api: dict[str, list[tuple[str, object]]] = {}

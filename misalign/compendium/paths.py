@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-SCENARIOS = ROOT / "data" / "scenarios"
+SCENARIOS = ROOT / "misalign" / "data" / "scenarios"
 EXAMPLES = ROOT / "data" / "examples"
 OUTPUT_ENV = "MISALIGN_OUTPUT_ROOT"
 

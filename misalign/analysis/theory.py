@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import PAIRS, as_conflict, check_option
+from ..core.validation import PAIRS, as_conflict, check_option
 
 __all__ = [
     "exclusive_goals_misalignment",

@@ -52,9 +52,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validation import AREA_MEANS, PAIRS, WEIGHT_MEANS, check_option
+from ..core.validation import AREA_MEANS, PAIRS, WEIGHT_MEANS, check_option
 from .decompose import _FACTORS, _against, _norm_factor, _population
-from .model import _padded, combine_areas, misalignment, misalignment_batch
+from ..core.score import _padded, combine_areas, misalignment, misalignment_batch
 
 __all__ = ["ScoreVariance", "score_variance", "score_interval"]
 

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._validation import (
+from ..core.validation import (
     AREA_MEANS,
     PAIRS,
     WEIGHT_MEANS,
@@ -51,7 +51,7 @@ from ._validation import (
     check_option,
     check_same_shape,
 )
-from .model import _BLOCK, _harmonic, _padded, combine_areas
+from ..core.score import _BLOCK, _harmonic, _padded, combine_areas
 
 __all__ = [
     "agent_contributions",

@@ -31,8 +31,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ._validation import as_conflict, as_goals, as_weights
-from .model import area_scores, combine_areas
+from ..core.validation import as_conflict, as_goals, as_weights
+from ..core.score import area_scores, combine_areas
 from .uncertainty import score_interval
 
 __all__ = ["scores_by", "plot_scores_by"]

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import nnls
 
-from ._validation import check_option
+from ..core.validation import check_option
 
 __all__ = [
     "METHODS",

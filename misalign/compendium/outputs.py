@@ -16,7 +16,7 @@ from pathlib import Path
 import matplotlib
 import pandas as pd
 
-from . import __version__
+from .. import __version__
 from .paths import figures_dir, output_root, results_dir
 
 # Fixed so that SVG element ids do not depend on a random salt.

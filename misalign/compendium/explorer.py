@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ._validation import PAIRS, WEIGHT_MEANS, check_option
-from .model import combine_areas
-from .samplers import init_worlds
+from ..core.validation import PAIRS, WEIGHT_MEANS, check_option
+from ..core.score import combine_areas
+from ..simulation.samplers import init_worlds
 
 #: How agents' weights are drawn: a constant, or uniform in a range (Algorithm 2).
 WEIGHT_DISTRIBUTIONS = {

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import model
-from ._validation import as_conflict, as_goals, as_weights
+from ..core import score as model
+from ..core.validation import as_conflict, as_goals, as_weights
 
 __all__ = [
     "Worlds",

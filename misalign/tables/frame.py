@@ -50,8 +50,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._validation import AREA_MEANS, PAIRS, WEIGHT_MEANS, as_conflict, check_option
-from .model import _ordered_pair_sums, _padded, _scale, combine_areas
+from ..core.validation import AREA_MEANS, PAIRS, WEIGHT_MEANS, as_conflict, check_option
+from ..core.score import _ordered_pair_sums, _padded, _scale, combine_areas
 
 __all__ = ["score_frame"]
 

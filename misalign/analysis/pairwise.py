@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._validation import (
+from ..core.validation import (
     WEIGHT_MEANS,
     as_conflict_list,
     as_goals,

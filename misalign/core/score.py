@@ -41,7 +41,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._validation import (
+from .validation import (
     AREA_MEANS,
     PAIRS,
     WEIGHT_MEANS,
@@ -231,7 +231,7 @@ def _fast_scores(goals, weights, conflicts, pairs, weight_mean, normalize) -> np
         return None
     if any(c.ndim == 3 and c.shape[0] != runs for c in cs):
         return None
-    from ._kernels import group_sums
+    from .kernels import group_sums
 
     ks = np.array([c.shape[-1] for c in cs], dtype=np.int64)
     sums = group_sums(goals, weights, ks, weight_mean, _CHUNK)

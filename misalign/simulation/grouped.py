@@ -34,9 +34,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import PAIRS, WEIGHT_MEANS, as_conflict_list, check_option
-from .model import _ordered_pair_sums, _padded, _scale
-from .pairwise import pair_weight
+from ..core.validation import PAIRS, WEIGHT_MEANS, as_conflict_list, check_option
+from ..core.score import _ordered_pair_sums, _padded, _scale
+from ..analysis.pairwise import pair_weight
 
 __all__ = ["grouped_area_scores"]
 

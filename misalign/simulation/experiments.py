@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from . import model
+from ..core import score as model
 from .samplers import allocate_goals, constant_conflict, goal_group_weights, init_worlds
 
 __all__ = [

@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
 
-from . import model
-from ._validation import as_conflict
+from ..core import score as model
+from ..core.validation import as_conflict
+
+
+_BUNDLED = files("misalign") / "data" / "scenarios"
 
 
 class ScenarioError(ValueError):
@@ -97,6 +101,19 @@ def _get(path, where, table, key, kind, required=True, default=None):
     return value
 
 
+def bundled_scenarios() -> list[str]:
+    """Names of the case studies shipped with the package (``load_scenario(name)`` loads one)."""
+    return sorted(p.name[:-5] for p in _BUNDLED.iterdir() if p.name.endswith(".toml"))
+
+
+def _resolve(path) -> Path:
+    """A bundled scenario's file for a bare name such as ``"shopping"``; any other value is a path."""
+    text = str(path)
+    if isinstance(path, str) and text in bundled_scenarios() and not Path(text).exists():
+        return Path(str(_BUNDLED / f"{text}.toml"))
+    return Path(path)
+
+
 def load_scenario(path) -> Scenario:
     """Load and validate a scenario TOML file.
 
@@ -115,7 +132,7 @@ def load_scenario(path) -> Scenario:
         ``areas[1] 'household'``) and the field, with the value and what was
         expected.
     """
-    path = Path(path)
+    path = _resolve(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
