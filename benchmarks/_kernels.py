@@ -56,7 +56,8 @@ def streamed_misalignment(goals: np.ndarray, weights: np.ndarray, conflicts, blo
     but every temporary is a block of ``block`` agents, which stays in cache:
     on this machine allocating fresh pages costs more than the arithmetic.
     """
-    from misalign.model import _padded, _scale, combine_areas
+    from misalign import combine_areas
+    from misalign.core import engine
 
     n, m = goals.shape
     k = np.array([c.shape[0] for c in conflicts])
@@ -75,7 +76,8 @@ def streamed_misalignment(goals: np.ndarray, weights: np.ndarray, conflicts, blo
     scores = []
     for j, c in enumerate(conflicts):
         s = sums[offsets[j]:offsets[j] + k[j] + 1]
-        scores.append(_scale(np.array([s @ _padded(c) @ s]), n, int(k[j]), "distinct", False)[0])
+        pair_sum = engine.quadratic(s[None], engine.padded(c), s[None])
+        scores.append(engine.scale(pair_sum, n, int(k[j]), "distinct", False)[0])
     return combine_areas(scores)
 
 
@@ -84,7 +86,7 @@ def make_scatter_only(goals: np.ndarray, weights: np.ndarray, k: int, rows: int 
 
     Each (area, goal) sum must take its terms in agent order to equal
     ``np.bincount``, so this load-add-store per entry is the part of
-    ``misalign._kernels`` that no vectorization removes; timing it alone
+    ``misalign.core.kernels`` that no vectorization removes; timing it alone
     shows its share. Blocks and offsets are laid out as in the kernel.
     """
     import numba

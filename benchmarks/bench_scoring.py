@@ -99,7 +99,7 @@ def first_call_seconds(dtype: str, cache_dir: str) -> float:
 def part1(n: int, m: int) -> list[tuple[str, str, str]]:
     import misalign
     from _kernels import streamed_misalignment, wide_population
-    from misalign._kernels import threads
+    from misalign.util import threads
 
     goals8, weights, conflicts = wide_population(n, m, seed=1)
     goals64 = goals8.astype(np.int64)
@@ -188,7 +188,7 @@ def part3(small: bool) -> list[tuple[str, str, str]]:
     from _kernels import bare_read, peak_rss_mib, reset_peak
 
     cloudpickle.register_pickle_by_value(_kernels)  # the workers cannot import benchmarks/
-    from misalign.frame import score_frame
+    from misalign.tables.frame import score_frame
 
     rows_total = 10**6 if small else 10**8
     folder, conflicts = make_parquet(ROOT / "build" / "bench_population", rows_total)
@@ -199,7 +199,7 @@ def part3(small: bool) -> list[tuple[str, str, str]]:
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, memory_limit="4GiB",
                           dashboard_address=None) as cluster, Client(cluster) as client:
             # Warm the workers (imports, page cache) so that both runs time the work, not the start-up.
-            client.run(lambda: __import__("misalign.frame") and __import__("pyarrow.parquet"))
+            client.run(lambda: __import__("misalign.tables.frame") and __import__("pyarrow.parquet"))
             client.gather(client.map(bare_read, files[:2], pure=False))
             client.run(reset_peak)
             base = max(client.run(peak_rss_mib).values())
@@ -225,8 +225,8 @@ def part3(small: bool) -> list[tuple[str, str, str]]:
 
 
 def part4() -> list[tuple[str, str, str]]:
-    from misalign import compendium
-    from misalign.paths import OUTPUT_ENV
+    from misalign.compendium import runner as compendium
+    from misalign.compendium.paths import OUTPUT_ENV
 
     jobs = compendium.default_jobs()
     out = []

@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .core.validation import AREA_MEANS, PAIRS, WEIGHT_MEANS
+from .core.means import WEIGHT_MEANS
+from .core.validation import AREA_MEANS, PAIRS
 
 
 def _add_options(p: argparse.ArgumentParser) -> None:

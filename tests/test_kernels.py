@@ -1,10 +1,10 @@
 """The compiled fast path of the score against its numpy reference and the brute-force definition.
 
-Large populations (at least ``model._FAST_MIN_ENTRIES`` goal entries) are
+Large populations (at least ``engine.KERNEL_MIN_ENTRIES`` goal entries) are
 scored by :mod:`misalign._kernels`. The threshold is lowered here so that small,
 quick populations exercise both paths; raising it past any size forces numpy.
 Both paths add every per-goal sum in one fixed order (agent by agent within
-chunks of ``model._CHUNK`` agents, then chunk by chunk), whatever the number of
+chunks of ``engine.CHUNK`` agents, then chunk by chunk), whatever the number of
 threads, so the scores must be equal to the last bit, not merely close.
 """
 
@@ -17,7 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import misalign
-from misalign.core import kernels as _kernels, score as model
+from misalign import util
+from misalign.core import engine, kernels as _kernels
 
 from . import reference
 
@@ -59,9 +60,9 @@ def calls(monkeypatch):
 
 def both_paths(monkeypatch, threshold, f, *args, **kwargs):
     """f under the given threshold, then under numpy only."""
-    monkeypatch.setattr(model, "_FAST_MIN_ENTRIES", threshold)
+    monkeypatch.setattr(engine, "KERNEL_MIN_ENTRIES", threshold)
     fast = f(*args, **kwargs)
-    monkeypatch.setattr(model, "_FAST_MIN_ENTRIES", NUMPY)
+    monkeypatch.setattr(engine, "KERNEL_MIN_ENTRIES", NUMPY)
     return fast, f(*args, **kwargs)
 
 
@@ -85,7 +86,7 @@ def test_fast_path_matches_the_definition(monkeypatch, weight_mean):
     ks = [2, 4]
     goals, weights = population(rng, 40, ks)
     cs = conflicts_for(rng, ks)
-    monkeypatch.setattr(model, "_FAST_MIN_ENTRIES", 1)
+    monkeypatch.setattr(engine, "KERNEL_MIN_ENTRIES", 1)
     got = misalign.area_scores(goals, weights, cs, weight_mean=weight_mean)
     want = [reference.area_score(goals[:, j].tolist(), weights[:, j].tolist(), cs[j].tolist(), weight_mean=weight_mean)
             for j in range(len(ks))]
@@ -97,10 +98,10 @@ def test_just_below_the_threshold_numpy_scores_and_at_it_the_kernel(monkeypatch,
     ks = [3, 3, 4]
     goals, weights = population(rng, 100, ks)
     cs = conflicts_for(rng, ks)
-    monkeypatch.setattr(model, "_FAST_MIN_ENTRIES", goals.size + 1)
+    monkeypatch.setattr(engine, "KERNEL_MIN_ENTRIES", goals.size + 1)
     below = misalign.misalignment(goals, weights, cs)
     assert calls == []
-    monkeypatch.setattr(model, "_FAST_MIN_ENTRIES", goals.size)
+    monkeypatch.setattr(engine, "KERNEL_MIN_ENTRIES", goals.size)
     at = misalign.misalignment(goals, weights, cs)
     assert calls == [(1,) + goals.shape]
     assert at == below
@@ -147,7 +148,7 @@ def test_blocks_boundaries_do_not_matter(monkeypatch):
 @pytest.mark.parametrize("weight_mean", FAST_MEANS)
 def test_chunks_and_threads_do_not_change_a_bit(monkeypatch, calls, threads, weight_mean):
     # 3 runs x 5 chunks of 32 agents (the last partial) shared out among the threads
-    monkeypatch.setattr(model, "_CHUNK", 32)
+    monkeypatch.setattr(engine, "CHUNK", 32)
     monkeypatch.setenv("MISALIGN_THREADS", threads)
     rng = np.random.default_rng(17)
     ks = [4, 2, 6]
@@ -159,12 +160,12 @@ def test_chunks_and_threads_do_not_change_a_bit(monkeypatch, calls, threads, wei
 
 
 def test_bad_entries_are_found_in_any_thread(monkeypatch):
-    monkeypatch.setattr(model, "_CHUNK", 16)
+    monkeypatch.setattr(engine, "CHUNK", 16)
     monkeypatch.setenv("MISALIGN_THREADS", "2")
     rng = np.random.default_rng(18)
     goals, weights = population(rng, 100, [3, 3])
     weights[90, 1] = 2.0  # in the last chunk, summed by the second thread
-    monkeypatch.setattr(model, "_FAST_MIN_ENTRIES", 1)
+    monkeypatch.setattr(engine, "KERNEL_MIN_ENTRIES", 1)
     with pytest.raises(ValueError, match=r"weights\[90, 1\] = 2.0; expected a weight in \[0, 1\]"):
         misalign.misalignment(goals, weights, conflicts_for(rng, [3, 3]))
 
@@ -173,12 +174,12 @@ def test_bad_entries_are_found_in_any_thread(monkeypatch):
 def test_a_bad_thread_setting_is_named(monkeypatch, setting):
     monkeypatch.setenv("MISALIGN_THREADS", setting)
     with pytest.raises(ValueError, match=f"MISALIGN_THREADS={setting!r}; expected a whole number of threads, at least 1"):
-        _kernels.threads()
+        util.threads()
 
 
 def test_threads_default_to_the_usable_cpus(monkeypatch):
     monkeypatch.delenv("MISALIGN_THREADS", raising=False)
-    assert _kernels.threads() == len(os.sched_getaffinity(0))
+    assert util.threads() == len(os.sched_getaffinity(0))
 
 
 @pytest.mark.parametrize("chunk", [7, 64, 500])
@@ -187,8 +188,9 @@ def test_group_sums_follow_the_promised_order(chunk):
     rng = np.random.default_rng(7)
     ks = np.array([2, 4])
     goals, weights = population(rng, 300, ks, runs=2)
-    count, wsum, _ = _kernels.group_sums(goals, weights, ks, "arithmetic", chunk)
-    _, _, ssum = _kernels.group_sums(goals, weights, ks, "geometric", chunk)
+    arith = _kernels.group_sums(goals, weights, ks, ("count", "weight"), chunk)
+    count, wsum = arith["count"], arith["weight"]
+    ssum = _kernels.group_sums(goals, weights, ks, ("sqrt",), chunk)["sqrt"]
     for r in range(2):
         for j, k in enumerate(ks):
             g, w = goals[r, :, j].tolist(), weights[r, :, j].tolist()
@@ -199,10 +201,10 @@ def test_group_sums_follow_the_promised_order(chunk):
 
 @pytest.mark.parametrize("chunk", [7, 64, 2**16])
 def test_numpy_group_sums_follow_the_promised_order(monkeypatch, chunk):
-    monkeypatch.setattr(model, "_CHUNK", chunk)
+    monkeypatch.setattr(engine, "CHUNK", chunk)
     rng = np.random.default_rng(19)
     goals, weights = population(rng, 300, [5], runs=2)
-    got = model._group_sums(goals[:, :, 0], weights[:, :, 0], 5)
+    got = engine.goal_sums(goals[:, :, 0], weights[:, :, 0], 5)
     for r in range(2):
         assert got[r].tolist() == reference.ordered_goal_sums(goals[r, :, 0].tolist(), weights[r, :, 0].tolist(), 5, chunk)
 
@@ -210,7 +212,7 @@ def test_numpy_group_sums_follow_the_promised_order(monkeypatch, chunk):
 def test_up_to_a_chunk_the_order_is_plain_agent_order():
     rng = np.random.default_rng(20)
     goals, weights = population(rng, 1000, [3])
-    np.testing.assert_array_equal(model._group_sums(goals[None, :, 0], weights[None, :, 0], 3)[0],
+    np.testing.assert_array_equal(engine.goal_sums(goals[None, :, 0], weights[None, :, 0], 3)[0],
                                   np.bincount(goals[:, 0], weights[:, 0], 4))
 
 
@@ -231,12 +233,12 @@ def test_property_fast_equals_numpy(seed, n, ks, weight_mean):
     rng = np.random.default_rng(seed)
     goals, weights = population(rng, n, ks)
     cs = conflicts_for(rng, ks)
-    old = model._FAST_MIN_ENTRIES
+    old = engine.KERNEL_MIN_ENTRIES
     try:
-        model._FAST_MIN_ENTRIES = 1
+        engine.KERNEL_MIN_ENTRIES = 1
         fast = misalign.area_scores(goals, weights, cs, weight_mean=weight_mean)
     finally:
-        model._FAST_MIN_ENTRIES = old
+        engine.KERNEL_MIN_ENTRIES = old
     np.testing.assert_array_equal(fast, misalign.area_scores(goals, weights, cs, weight_mean=weight_mean))
 
 
@@ -275,7 +277,7 @@ def test_bad_entries_raise_the_numpy_message(monkeypatch, where, value, pattern,
     goals, weights = _spoil(where, value, *population(rng, 130, ks))
     fast, slow = both_paths(monkeypatch, 1, _message, f, goals, weights, conflicts_for(rng, ks))
     assert fast == slow
-    monkeypatch.setattr(model, "_FAST_MIN_ENTRIES", 1)
+    monkeypatch.setattr(engine, "KERNEL_MIN_ENTRIES", 1)
     with pytest.raises(ValueError, match=pattern):
         f(goals, weights, conflicts_for(rng, ks))
 
@@ -288,7 +290,7 @@ def test_the_first_of_several_bad_entries_is_reported(monkeypatch):
     weights[2, 1] = 7.0
     weights[80, 0] = np.nan
     goals[1, 0] = 9
-    monkeypatch.setattr(model, "_FAST_MIN_ENTRIES", 1)
+    monkeypatch.setattr(engine, "KERNEL_MIN_ENTRIES", 1)
     with pytest.raises(ValueError, match=r"weights\[80, 0\] is nan"):
         misalign.area_scores(goals, weights, conflicts_for(rng, ks))
 
@@ -314,7 +316,7 @@ def test_bad_options_raise_the_numpy_message(monkeypatch, kwargs, pattern):
     fast, slow = both_paths(monkeypatch, 1, _message, misalign.area_scores, goals, weights,
                             conflicts_for(rng, [2, 2]), **kwargs)
     assert fast == slow
-    monkeypatch.setattr(model, "_FAST_MIN_ENTRIES", 1)
+    monkeypatch.setattr(engine, "KERNEL_MIN_ENTRIES", 1)
     with pytest.raises(ValueError, match=pattern):
         misalign.area_scores(goals, weights, conflicts_for(rng, [2, 2]), **kwargs)
 
@@ -332,7 +334,7 @@ def test_bad_conflicts_raise_the_numpy_message(monkeypatch):
 def test_bad_conflicts_raise_even_when_entries_are_fine_and_many(monkeypatch):
     rng = np.random.default_rng(14)
     goals, weights = population(rng, 50, [2, 2])
-    monkeypatch.setattr(model, "_FAST_MIN_ENTRIES", 1)
+    monkeypatch.setattr(engine, "KERNEL_MIN_ENTRIES", 1)
     with pytest.raises(ValueError, match="conflicts has 1 matrices but there are 2 areas"):
         misalign.area_scores(goals, weights, conflicts_for(rng, [2]))
 
@@ -342,7 +344,7 @@ def test_a_generator_of_conflicts_is_read_once(monkeypatch):
     rng = np.random.default_rng(15)
     goals, weights = population(rng, 50, [2, 2])
     goals[3, 1] = 3
-    monkeypatch.setattr(model, "_FAST_MIN_ENTRIES", 1)
+    monkeypatch.setattr(engine, "KERNEL_MIN_ENTRIES", 1)
     with pytest.raises(ValueError, match=r"goals\[3, 1\] = 3; expected a goal id in 0..2 for area 1"):
         misalign.area_scores(goals, weights, (c for c in conflicts_for(rng, [2, 2])))
 

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import misalign
-from misalign.core.validation import AREA_MEANS, PAIRS, WEIGHT_MEANS
+from misalign.core.means import WEIGHT_MEANS
+from misalign.core.validation import AREA_MEANS, PAIRS
 
 from . import reference
 

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import misalign
-from misalign.analysis.pairwise import pair_weight, pairwise_misalignment, strange_bedfellows
+from misalign.analysis.pairwise import pairwise_misalignment, strange_bedfellows
+from misalign.core.means import pair_weight
 from misalign.compendium.paths import SCENARIOS
 
 

@@ -39,19 +39,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..core.means import WEIGHT_MEANS
+from ..core import engine
+from ..core.means import MEANS, feature
+from ..core.score import combine_areas
 from ..core.validation import (
     AREA_MEANS,
     PAIRS,
-    WEIGHT_MEANS,
     as_conflict,
-    as_conflict_list,
     as_goals,
+    as_population,
     as_weights,
     check_goal_range,
     check_option,
     check_same_shape,
 )
-from ..core.score import _BLOCK, _harmonic, _padded, combine_areas
 
 __all__ = [
     "agent_contributions",
@@ -64,138 +66,10 @@ __all__ = [
     "strange_bedfellows",
 ]
 
-# Weight means that are sums of products l(a) r(b): (coefficient, l, r) terms.
-_FACTORS = {
-    "geometric": ((1.0, np.sqrt, np.sqrt),),
-    "none": ((1.0, np.ones_like, np.ones_like),),
-    "arithmetic": ((0.5, np.asarray, np.ones_like), (0.5, np.ones_like, np.asarray)),
-}
-
-
 def _population(goals, weights, conflicts, gname="goals", wname="weights"):
     """Validated goals (n, m), weights (n, m) and m padded conflict matrices."""
-    g = as_goals(goals, gname, ndim=2)
-    w = as_weights(weights, wname, ndim=2)
-    check_same_shape(g, w, gname, wname)
-    cs = as_conflict_list(conflicts, g.shape[1])
-    for j, c in enumerate(cs):
-        if c.ndim != 2:
-            raise ValueError(f"conflicts[{j}] must be a single k x k matrix; got shape {c.shape}")
-        check_goal_range(g[:, j], c.shape[0], f"{gname}[:, {j}]")
-    return g, w, [_padded(c) for c in cs]
-
-
-def _group_goal_sums(groups: np.ndarray, goals: np.ndarray, values: np.ndarray, n_groups: int, k1: int) -> np.ndarray:
-    """Sums of ``values`` by (group, goal): shape (n_groups, k + 1)."""
-    idx = groups * k1 + goals
-    return np.bincount(idx, weights=values, minlength=n_groups * k1).reshape(n_groups, k1)
-
-
-def _min_sorted(query_goal, partner_goal, w, c):
-    r"""Core of the minimum: entries sorted by weight, each a query, a partner or both.
-
-    The partners met before a query are the lighter ones and contribute their
-    own weight; the rest contribute the query's weight. Ties give the same
-    minimum either way, so their order does not matter. ``partner_goal`` is 0
-    for entries that are not partners; queries with goal 0 get 0.
-    """
-    acc = np.zeros(w.size)
-    present = np.flatnonzero(np.bincount(partner_goal, minlength=c.shape[0])[1:]) + 1
-    for h in present:
-        coef = c[query_goal, h]
-        if not coef.any():
-            continue
-        holds_h = partner_goal == h
-        before = np.cumsum(holds_h) - holds_h
-        held_w = np.where(holds_h, w, 0.0)
-        lighter_sum = np.cumsum(held_w) - held_w
-        acc += coef * (lighter_sum + w * (before[-1] + holds_h[-1] - before))
-    return acc
-
-
-def _min_against(qg, qw, pg, pw, c):
-    r"""Per query agent, :math:`\sum_j c(g_q, g_j) \min(w_q, w_j)` over separate partners, by one joint sort."""
-    nq = qg.size
-    all_w = np.concatenate([qw, pw])
-    order = np.argsort(all_w)
-    query_goal = np.concatenate([qg, np.zeros(pg.size, np.int64)])[order]
-    partner_goal = np.concatenate([np.zeros(nq, np.int64), pg])[order]
-    out = np.empty(all_w.size)
-    out[order] = _min_sorted(query_goal, partner_goal, all_w[order], c)
-    return out[:nq]
-
-
-def _min_within(g, w, c, partner, order):
-    """As :func:`_min_against` with every agent a query and the ``partner`` mask as partners."""
-    out = np.empty(g.size)
-    partner_goal = g if partner is None else np.where(partner, g, 0)
-    out[order] = _min_sorted(g[order], partner_goal[order], w[order], c)
-    return out
-
-
-def _harmonic_against(qg, qw, pg, pw, c):
-    """Per query agent, the harmonic-mean sum over partners, by (goal, weight) atoms."""
-    out = np.zeros(qg.size)
-    q_held, p_held = qg != 0, pg != 0
-    if not q_held.any() or not p_held.any():
-        return out
-    q_atoms, q_inv = np.unique(np.stack([qg[q_held].astype(np.float64), qw[q_held]]), axis=1, return_inverse=True)
-    p_atoms, p_count = np.unique(np.stack([pg[p_held].astype(np.float64), pw[p_held]]), axis=1, return_counts=True)
-    ag, aw = q_atoms[0].astype(np.int64), q_atoms[1]
-    bg, bw, bm = p_atoms[0].astype(np.int64), p_atoms[1], p_count.astype(np.float64)
-    per_atom = np.empty(ag.size)
-    step = max(1, _BLOCK // max(1, bg.size))
-    for lo in range(0, ag.size, step):
-        hi = min(ag.size, lo + step)
-        block = c[ag[lo:hi, None], bg[None, :]] * _harmonic(aw[lo:hi, None], bw[None, :])
-        per_atom[lo:hi] = block @ bm
-    out[q_held] = per_atom[q_inv.ravel()]
-    return out
-
-
-def _against(qg, qw, pg, pw, c, weight_mean, low=None):
-    r"""Per query agent :math:`q`, :math:`\sum_j c(g_q, g_j)\, \bar w(w_q, w_j)` over partners ``pg, pw``.
-
-    ``c`` is padded (row and column 0 for the null goal). A query agent that is
-    also a partner pairs with itself at no cost, since :math:`c(g, g) = 0`.
-    ``low`` is the minimum-mean sum when the caller has it already.
-    """
-    k1 = c.shape[0]
-    if weight_mean in _FACTORS:
-        out = np.zeros(qg.size)
-        for coef, left, right in _FACTORS[weight_mean]:
-            r_sums = np.bincount(pg, weights=right(pw), minlength=k1)
-            out += coef * left(qw) * (c @ r_sums)[qg]
-        return out
-    if weight_mean == "harmonic":
-        return _harmonic_against(qg, qw, pg, pw, c)
-    if low is None:
-        low = _min_against(qg, qw, pg, pw, c)
-    if weight_mean == "min":
-        return low
-    # max(a, b) = a + b - min(a, b)
-    counts = np.bincount(pg, minlength=k1).astype(np.float64)
-    sums = np.bincount(pg, weights=pw, minlength=k1)
-    return qw * (c @ counts)[qg] + (c @ sums)[qg] - low
-
-
-def _against_own(g, w, c, weight_mean, partner=None, order=None):
-    """:func:`_against` for agents of one population against the ``partner`` mask of it (all if None).
-
-    ``order`` (agents sorted by weight) may be shared by calls on one area,
-    which saves the sort of the minimum and maximum.
-    """
-    pg, pw = (g, w) if partner is None else (g[partner], w[partner])
-    low = None
-    if weight_mean in ("min", "max"):
-        low = _min_within(g, w, c, partner, np.argsort(w) if order is None else order)
-    return _against(g, w, pg, pw, c, weight_mean, low=low)
-
-
-def _norm_factor(k: int, normalize: bool) -> float:
-    if not normalize:
-        return 1.0
-    return k / (k - 1) if k > 1 else 0.0
+    g, w, cs = as_population(goals, weights, conflicts, gname, wname)
+    return g, w, [engine.padded(c) for c in cs]
 
 
 def agent_contributions(goals, weights, conflicts, *, pairs="distinct", weight_mean="geometric", normalize=False):
@@ -259,9 +133,10 @@ def agent_contributions(goals, weights, conflicts, *, pairs="distinct", weight_m
     if n < 2:
         return out
     denom = n - 1 if pairs == "distinct" else n
+    everyone = np.ones(n, dtype=bool)
     for j, c in enumerate(cs):
-        factor = _norm_factor(c.shape[0] - 1, normalize)
-        out[:, j] = _against_own(g[:, j], w[:, j], c, weight_mean) * (factor / denom)
+        factor = engine.norm_factor(c.shape[0] - 1, normalize)
+        out[:, j] = engine.against(g[:, j], w[:, j], None, None, c, weight_mean, partner=everyone) * (factor / denom)
     return out
 
 
@@ -379,27 +254,26 @@ def goal_pair_contributions(goals, weights, conflict, *, pairs="distinct", weigh
     if c.ndim != 2:
         raise ValueError(f"conflict must be a single k x k matrix; got shape {c.shape}")
     check_goal_range(g, c.shape[0], "goals")
-    c = _padded(c)
+    c = engine.padded(c)
     k1 = c.shape[0]
     n = g.size
     if n < 2:
         return np.zeros((k1 - 1, k1 - 1))
-    if weight_mean in _FACTORS:
-        table = np.zeros((k1, k1))
-        for coef, left, right in _FACTORS[weight_mean]:
-            table += coef * np.outer(np.bincount(g, weights=left(w), minlength=k1),
-                                     np.bincount(g, weights=right(w), minlength=k1))
+    mean = MEANS[weight_mean]
+    table = np.zeros((k1, k1))
+    if mean.factorized:
+        sums = engine.feature_sums(g[None], w[None], k1 - 1, mean.features)
+        for coef, left, right in mean.terms:
+            table += coef * np.outer(sums[left][0], sums[right][0])
         table *= c
     else:
-        table = np.zeros((k1, k1))
         order = np.argsort(w)
         for h in range(1, k1):
             partner = g == h
             if partner.any():
-                col = _against_own(g, w, c, weight_mean, partner, order)
+                col = engine.against(g, w, None, None, c, weight_mean, partner=partner, order=order)
                 table[:, h] = np.bincount(g, weights=col, minlength=k1)
-    denom = n * (n - 1) if pairs == "distinct" else n * n
-    return table[1:, 1:] * (_norm_factor(k1 - 1, normalize) / denom)
+    return table[1:, 1:] * (engine.norm_factor(k1 - 1, normalize) / engine.pair_count(n, pairs))
 
 
 def cross_area_scores(goals_a, weights_a, goals_b, weights_b, conflicts, *, weight_mean="geometric"):
@@ -446,7 +320,7 @@ def cross_area_scores(goals_a, weights_a, goals_b, weights_b, conflicts, *, weig
             raise ValueError(f"{name} has no agents; expected at least one agent in each group")
     out = np.empty(ga.shape[1])
     for j, c in enumerate(cs):
-        out[j] = _against(ga[:, j], wa[:, j], gb[:, j], wb[:, j], c, weight_mean).sum() / (ga.shape[0] * gb.shape[0])
+        out[j] = engine.against(ga[:, j], wa[:, j], gb[:, j], wb[:, j], c, weight_mean).sum() / (ga.shape[0] * gb.shape[0])
     return out
 
 
@@ -635,27 +509,27 @@ def group_decomposition(goals, weights, conflicts, groups, *, pairs="distinct", 
     n_groups = labels.size
     sizes = np.bincount(code, minlength=n_groups)
     sums = np.zeros((n_groups, n_groups, m))
+    mean = MEANS[weight_mean]
     for j, c in enumerate(cs):
         k1 = c.shape[0]
         gj, wj = g[:, j], w[:, j]
-        if weight_mean in _FACTORS:
-            for coef, left, right in _FACTORS[weight_mean]:
-                lsum = _group_goal_sums(code, gj, left(wj), n_groups, k1)
-                rsum = _group_goal_sums(code, gj, right(wj), n_groups, k1)
-                sums[:, :, j] += coef * lsum @ c @ rsum.T
+        if mean.factorized:
+            # per-(group, goal) sums: goal ids offset by k + 1 per group
+            cell = (code * k1 + gj)[None]
+            fsums = engine.feature_sums(cell, wj[None], n_groups * k1 - 1, mean.features)
+            for coef, left, right in mean.terms:
+                lsum = fsums[left].reshape(n_groups, k1)
+                rsum = fsums[right].reshape(n_groups, k1)
+                sums[:, :, j] += coef * engine.quadratic(lsum[:, None, :], c, rsum[None, :, :])
         else:
             order = np.argsort(wj)
             for b in range(n_groups):
-                col = _against_own(gj, wj, c, weight_mean, code == b, order)
+                col = engine.against(gj, wj, None, None, c, weight_mean, partner=code == b, order=order)
                 sums[:, b, j] = np.bincount(code, weights=col, minlength=n_groups)
-        sums[:, :, j] *= _norm_factor(k1 - 1, normalize)
+        sums[:, :, j] *= engine.norm_factor(k1 - 1, normalize)
     nn = sizes.astype(np.float64)
-    if pairs == "distinct":
-        pair_counts = np.outer(nn, nn) - np.diag(nn)
-        denom = n * (n - 1)
-    else:
-        pair_counts = np.outer(nn, nn)
-        denom = n * n
+    pair_counts = np.outer(nn, nn) - (np.diag(nn) if pairs == "distinct" else 0.0)
+    denom = engine.pair_count(n, pairs)
     with np.errstate(invalid="ignore", divide="ignore"):
         scores = np.where(pair_counts[:, :, None] > 0, sums / pair_counts[:, :, None], 0.0)
     parts = sums / denom if n >= 2 else np.zeros_like(sums)

@@ -17,8 +17,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..core import engine
+from ..core.means import WEIGHT_MEANS, pair_weight
 from ..core.validation import (
-    WEIGHT_MEANS,
     as_conflict_list,
     as_goals,
     as_weights,
@@ -27,36 +28,7 @@ from ..core.validation import (
     check_same_shape,
 )
 
-__all__ = ["pair_weight", "pairwise_misalignment", "strange_bedfellows"]
-
-
-def pair_weight(w1, w2, weight_mean: str = "geometric"):
-    r"""The weight of a pair of agents, :math:`\bar w(w^1, w^2)`.
-
-    ``"geometric"`` is the paper's :math:`\sqrt{w^1 w^2}`; ``"harmonic"`` is
-    :math:`2 w^1 w^2 / (w^1 + w^2)`, taken as 0 when both weights are 0;
-    ``"none"`` is 1.
-
-    Examples
-    --------
-    >>> float(pair_weight(0.25, 1.0)), float(pair_weight(0.25, 1.0, "harmonic"))
-    (0.5, 0.4)
-    """
-    check_option("weight_mean", weight_mean, WEIGHT_MEANS)
-    a, b = np.asarray(w1, dtype=np.float64), np.asarray(w2, dtype=np.float64)
-    if weight_mean == "geometric":
-        return np.sqrt(a * b)
-    if weight_mean == "arithmetic":
-        return (a + b) / 2
-    if weight_mean == "min":
-        return np.minimum(a, b)
-    if weight_mean == "max":
-        return np.maximum(a, b)
-    if weight_mean == "none":
-        return np.ones(np.broadcast(a, b).shape)
-    s = a + b
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(s > 0, 2 * a * b / s, 0.0)
+__all__ = ["pairwise_misalignment", "strange_bedfellows"]
 
 
 def pairwise_misalignment(goals, weights, conflicts, *, weight_mean="geometric", max_agents=2000):
@@ -99,7 +71,7 @@ def pairwise_misalignment(goals, weights, conflicts, *, weight_mean="geometric",
     out = np.empty((m, n, n))
     for j, c in enumerate(cs):
         check_goal_range(g[:, j], c.shape[0], "goals", area=j)
-        padded = np.pad(c, ((1, 0), (1, 0)))
+        padded = engine.padded(c)
         out[j] = padded[g[:, j][:, None], g[:, j][None, :]] * pair_weight(w[:, j][:, None], w[:, j][None, :],
                                                                           weight_mean)
         np.fill_diagonal(out[j], 0.0)

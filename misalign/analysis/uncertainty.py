@@ -52,13 +52,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..core.validation import AREA_MEANS, PAIRS, WEIGHT_MEANS, check_option
-from .decompose import _FACTORS, _against, _norm_factor, _population
-from ..core.score import _padded, combine_areas, misalignment, misalignment_batch
+from ..core import engine
+from ..core.means import MEANS, WEIGHT_MEANS, feature
+from ..core.score import combine_areas, misalignment, misalignment_batch
+from ..core.validation import AREA_MEANS, PAIRS, as_population, check_option
 
-__all__ = ["ScoreVariance", "score_variance", "score_interval"]
+__all__ = ["ScoreVariance", "score_variance", "score_interval", "INTERVAL_METHODS"]
 
-METHODS = ("exact", "bootstrap")
+INTERVAL_METHODS = ("exact", "bootstrap")
+_FACTORIZED = tuple(name for name, mean in MEANS.items() if mean.factorized)
 
 # Bootstrap resamples are scored in chunks of at most this many (agent, area) cells.
 _CHUNK_CELLS = 4_000_000
@@ -80,10 +82,13 @@ def _joint_pair_sum(gp, wp, cp, gq, wq, cq, weight_mean):
     idx = gp * kq1 + gq
     size = cp.shape[0] * kq1
     total = 0.0
-    for coef_t, left_t, right_t in _FACTORS[weight_mean]:
-        for coef_u, left_u, right_u in _FACTORS[weight_mean]:
-            lsum = np.bincount(idx, weights=left_t(wp) * left_u(wq), minlength=size).reshape(-1, kq1)
-            rsum = np.bincount(idx, weights=right_t(wp) * right_u(wq), minlength=size).reshape(-1, kq1)
+    terms = MEANS[weight_mean].terms
+    for coef_t, left_t, right_t in terms:
+        for coef_u, left_u, right_u in terms:
+            lvals = feature(left_t, wp) * feature(left_u, wq)
+            rvals = feature(right_t, wp) * feature(right_u, wq)
+            lsum = engine.goal_sums(idx[None], lvals[None], size - 1)[0].reshape(-1, kq1)
+            rsum = engine.goal_sums(idx[None], rvals[None], size - 1)[0].reshape(-1, kq1)
             total += coef_t * coef_u * float(np.sum(lsum * (cp @ rsum @ cq)))
     return total
 
@@ -138,20 +143,22 @@ def score_variance(goals, weights, conflicts, *, weight_mean="geometric", normal
     (0.6667, -0.2222, -0.2222)
     """
     check_option("weight_mean", weight_mean, WEIGHT_MEANS)
-    if weight_mean not in _FACTORS:
+    if weight_mean not in _FACTORIZED:
         raise ValueError(
             f"weight_mean={weight_mean!r} has no closed-form variance (its squared kernel does not factorize "
-            f"over goal groups); expected one of {', '.join(repr(x) for x in _FACTORS)}, "
+            f"over goal groups); expected one of {', '.join(repr(x) for x in _FACTORIZED)}, "
             "or use score_interval(..., method='bootstrap')"
         )
-    g, w, cs = _population(goals, weights, conflicts)
+    g, w, cs = as_population(goals, weights, conflicts)
+    cs = [engine.padded(c) for c in cs]
     n, m = g.shape
     if n < 4:
         raise ValueError(f"goals has {n} agents; the unbiased variance needs at least 4")
-    factors = [_norm_factor(c.shape[0] - 1, normalize) / m for c in cs]
+    factors = [engine.norm_factor(c.shape[0] - 1, normalize) / m for c in cs]
     rows = np.zeros(n)
+    everyone = np.ones(n, dtype=bool)
     for j, c in enumerate(cs):
-        rows += factors[j] * _against(g[:, j], w[:, j], g[:, j], w[:, j], c, weight_mean)
+        rows += factors[j] * engine.against(g[:, j], w[:, j], None, None, c, weight_mean, partner=everyone)
     big_a, big_r = rows.sum(), float(rows @ rows)
     big_b = 0.0
     for p in range(m):
@@ -187,16 +194,14 @@ def _resampled_scores(g, w, conflicts, counts, options):
     m = g.shape[1]
     weight_mean, pairs = options["weight_mean"], options["pairs"]
     scores = np.empty((runs, m))
-    denom = n * (n - 1.0) if pairs == "distinct" else n * float(n)
+    denom = engine.pair_count(float(n), pairs)
+    features = MEANS[weight_mean].features
     for j, c in enumerate(conflicts):
         k1 = c.shape[0]
-        idx = (g[:, j] + k1 * np.arange(runs)[:, None]).ravel()
-        sums = np.zeros(runs)
-        for coef, left, right in _FACTORS[weight_mean]:
-            lsum = np.bincount(idx, weights=(counts * left(w[:, j])).ravel(), minlength=runs * k1).reshape(runs, k1)
-            rsum = np.bincount(idx, weights=(counts * right(w[:, j])).ravel(), minlength=runs * k1).reshape(runs, k1)
-            sums += coef * np.einsum("rg,gh,rh->r", lsum, c, rsum)
-        scores[:, j] = sums * (_norm_factor(k1 - 1, options["normalize"]) / denom)
+        goals = np.broadcast_to(g[:, j], (runs, n))
+        weights = np.broadcast_to(w[:, j], (runs, n))
+        sums = engine.factorized_pair_sums(weight_mean, engine.feature_sums(goals, weights, k1 - 1, features, counts), c)
+        scores[:, j] = sums * (engine.norm_factor(k1 - 1, options["normalize"]) / denom)
     return combine_areas(scores, options["area_mean"], axis=1)
 
 
@@ -205,11 +210,11 @@ def _bootstrap_scores(g, w, conflicts, n_boot, rng, options):
     n, m = g.shape
     out = np.empty(n_boot)
     chunk = max(1, _CHUNK_CELLS // max(1, n * m))
-    padded = [_padded(np.asarray(c, dtype=np.float64)) for c in conflicts]
+    padded = [engine.padded(np.asarray(c, dtype=np.float64)) for c in conflicts]
     for lo in range(0, n_boot, chunk):
         hi = min(n_boot, lo + chunk)
         idx = rng.integers(0, n, size=(hi - lo, n))
-        if options["weight_mean"] in _FACTORS:
+        if options["weight_mean"] in _FACTORIZED:
             runs = np.arange(hi - lo)[:, None]
             counts = np.bincount((idx + n * runs).ravel(), minlength=(hi - lo) * n).reshape(hi - lo, n)
             out[lo:hi] = _resampled_scores(g, w, padded, counts.astype(np.float64), options)
@@ -276,12 +281,12 @@ def score_interval(goals, weights, conflicts, *, level=0.95, method="exact", rng
     >>> bool(low < est < high), bool(np.isclose(est, 2 * np.mean(goals == 1) * np.mean(goals == 2) * 400 / 399))
     (True, True)
     """
-    check_option("method", method, METHODS)
+    check_option("method", method, INTERVAL_METHODS)
     check_option("pairs", pairs, PAIRS)
     check_option("weight_mean", weight_mean, WEIGHT_MEANS)
     check_option("area_mean", area_mean, AREA_MEANS)
     level = _check_level(level)
-    g, w, _ = _population(goals, weights, conflicts)
+    g, w, _ = as_population(goals, weights, conflicts)
     n, m = g.shape
     options = dict(pairs=pairs, weight_mean=weight_mean, area_mean=area_mean, normalize=normalize)
     estimate = misalignment(g, w, conflicts, **options)

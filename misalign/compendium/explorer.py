@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..core.validation import PAIRS, WEIGHT_MEANS, check_option
+from ..core.means import WEIGHT_MEANS
+from ..core.validation import PAIRS, check_option
 from ..core.score import combine_areas
 from ..simulation.samplers import init_worlds
 

@@ -1,4 +1,4 @@
-"""Compiled per-goal sums for large populations: the fast path of :mod:`misalign.model`.
+"""Compiled per-goal sums for large populations: the fast path of :mod:`misalign.core.engine`.
 
 The factorized score needs, per run, area and goal, only the number of holders
 (:math:`n_g`), their weight sum and their sum of :math:`\\sqrt{w}`. numpy gets
@@ -6,8 +6,8 @@ these with several population-sized temporaries (validation masks, offsets,
 square roots); the kernel here reads each entry once, validates it and adds it
 in, block by block, so that its only temporaries are a block of square roots.
 
-Every sum is accumulated in the order :mod:`misalign.model` fixes (agent by
-agent within chunks of ``model._CHUNK`` agents, then chunk by chunk), so the
+Every sum is accumulated in the order :mod:`misalign.core.engine` fixes (agent by
+agent within chunks of ``engine.CHUNK`` agents, then chunk by chunk), so the
 sums, and the scores built from them, equal the numpy path's to the last bit.
 Chunks are independent, so they are summed on several threads (the kernels
 release the GIL); the thread count changes the speed, never the result. It is
@@ -129,15 +129,31 @@ def _define(cache: bool):
     return {"geometric": sqrt_sums, "arithmetic": weight_sums, "none": counts_only}
 
 
-def group_sums(goals: np.ndarray, weights: np.ndarray, ks: np.ndarray, weight_mean: str, chunk: int):
-    """Per-goal counts, weight sums and sqrt-weight sums, each (runs, areas, max(ks) + 1).
+# The feature sets each kernel computes (see misalign.core.means.FEATURES).
+_KERNELS = {("sqrt",): "geometric", ("count", "weight"): "arithmetic", ("count",): "none"}
+
+
+def covers(features: tuple) -> bool:
+    """Whether a kernel computes exactly these per-goal feature sums."""
+    return tuple(features) in _KERNELS
+
+
+def available() -> bool:
+    """Whether numba (the ``fast`` extra) is installed."""
+    import importlib.util
+
+    return importlib.util.find_spec("numba") is not None
+
+
+def group_sums(goals: np.ndarray, weights: np.ndarray, ks: np.ndarray, features: tuple, chunk: int):
+    """Per-goal feature sums ``{feature: (runs, areas, max(ks) + 1)}`` for a covered feature set.
 
     ``goals`` (any integer dtype) and ``weights`` (float64) are C-contiguous
     arrays of shape (runs, n, areas); ``ks[j]`` is the number of explicit goals
     of area j; ``chunk`` is the number of agents per chunk of the summation
-    order. Sums a weight mean does not need are left at zero. Returns None
-    if any goal lies outside 0..ks[j] or any weight outside [0, 1] (or is NaN),
-    so that the caller can report the first such entry the usual way.
+    order. Returns None if any goal lies outside 0..ks[j] or any weight outside
+    [0, 1] (or is NaN), so that the caller can report the first such entry the
+    usual way.
     """
     global _compiled
     if _compiled is None:
@@ -145,15 +161,16 @@ def group_sums(goals: np.ndarray, weights: np.ndarray, ks: np.ndarray, weight_me
             _compiled = _define(cache=True)
         except RuntimeError:  # numba finds no writable cache folder (read-only install and home)
             _compiled = _define(cache=False)
+    which = _KERNELS[tuple(features)]
     runs, n, m = goals.shape
     big_k = int(ks.max()) + 1
     position = np.arange(max(1, _BLOCK // m) * m) % m
-    pair = 2 if weight_mean == "arithmetic" else 1
+    pair = 2 if which == "arithmetic" else 1
     limit, base = ks.astype(np.int64)[position], position * big_k
     chunks = max(1, -(-n // chunk))
     partial = np.zeros((runs, chunks, m * big_k * pair))
     args = (goals.reshape(runs, n * m), weights.reshape(runs, n * m), limit, base, partial, chunk * m)
-    kernel, items = _compiled[weight_mean], runs * chunks
+    kernel, items = _compiled[which], runs * chunks
     workers = min(threads(), items)
     if workers == 1:
         valid = kernel(*args, 0, items)
@@ -167,9 +184,8 @@ def group_sums(goals: np.ndarray, weights: np.ndarray, ks: np.ndarray, weight_me
     for c in range(1, chunks):  # chunk by chunk, as the numpy path adds them
         out = out + partial[:, c]
     out = out.reshape(runs, m, big_k, pair)
-    zeros = np.zeros((runs, m, big_k))
-    if weight_mean == "geometric":
-        return zeros, zeros, out[..., 0]
-    if weight_mean == "arithmetic":
-        return out[..., 1], out[..., 0], zeros
-    return out[..., 0], zeros, zeros
+    if which == "geometric":
+        return {"sqrt": out[..., 0]}
+    if which == "arithmetic":
+        return {"count": out[..., 1], "weight": out[..., 0]}
+    return {"count": out[..., 0]}

@@ -41,10 +41,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from . import engine
+from .means import WEIGHT_MEANS
 from .validation import (
     AREA_MEANS,
     PAIRS,
-    WEIGHT_MEANS,
     as_conflict,
     as_conflict_list,
     as_goals,
@@ -63,139 +64,6 @@ __all__ = [
     "combine_areas",
 ]
 
-# Harmonic-mean atoms are paired in blocks of at most this many entries, which
-# keeps memory near 32 MB whatever the population.
-_BLOCK = 4_000_000
-
-# Every per-goal sum of weights is added in one fixed order: agent by agent
-# within chunks of _CHUNK agents, then chunk total by chunk total. The order
-# depends on nothing but the population, so the compiled path can sum chunks on
-# several threads and still return the numpy path's sums to the last bit; a
-# population of at most _CHUNK agents is summed purely in agent order.
-_CHUNK = 2**16
-
-
-def _group_sums(goals: np.ndarray, values: np.ndarray | None, k: int) -> np.ndarray:
-    """Per-run sums of ``values`` (or counts) by goal id: shape (runs, k + 1)."""
-    runs, n = goals.shape
-    offsets = (k + 1) * np.arange(runs)[:, None]
-    if values is None:  # integer counts are exact in any order
-        counts = np.bincount((goals + offsets).ravel(), minlength=runs * (k + 1))
-        return counts.reshape(runs, k + 1).astype(np.float64)
-    total = None
-    for lo in range(0, max(n, 1), _CHUNK):
-        idx = goals[:, lo:lo + _CHUNK] + offsets
-        part = np.bincount(idx.ravel(), weights=values[:, lo:lo + _CHUNK].ravel(), minlength=runs * (k + 1))
-        total = part if total is None else total + part
-    return total.reshape(runs, k + 1)
-
-
-def _padded(conflict: np.ndarray) -> np.ndarray:
-    """Add the null goal g0 as row and column 0; it conflicts with nothing."""
-    pad = [(0, 0)] * (conflict.ndim - 2) + [(1, 0), (1, 0)]
-    return np.pad(conflict, pad)
-
-
-def _quadratic(a: np.ndarray, c: np.ndarray, b: np.ndarray) -> np.ndarray:
-    if c.ndim == 2:
-        return np.einsum("rg,gh,rh->r", a, c, b)
-    return np.einsum("rg,rgh,rh->r", a, c, b)
-
-
-def _ordered_min_sum(goals: np.ndarray, weights: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """Sum of c(g_i, g_j) min(w_i, w_j) over ordered pairs of distinct agents.
-
-    After a stable sort by weight, the smaller weight of a pair is that of the
-    agent met first, so each agent contributes its weight times the conflict
-    with every agent after it. Ties give the same minimum either way.
-    """
-    runs, n = goals.shape
-    k1 = c.shape[-1]
-    order = np.argsort(weights, axis=1, kind="stable")
-    g = np.take_along_axis(goals, order, axis=1)
-    w = np.take_along_axis(weights, order, axis=1)
-    total = np.zeros((runs, n))
-    for h in range(1, k1):
-        holds_h = g == h
-        after = holds_h.sum(axis=1, keepdims=True) - np.cumsum(holds_h, axis=1)
-        if c.ndim == 2:
-            c_h = c[g, h]
-        else:
-            c_h = np.take_along_axis(c[:, :, h], g, axis=1)
-        total += c_h * after
-    return 2.0 * np.einsum("rn,rn->r", w, total)
-
-
-def _harmonic(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    s = a + b
-    with np.errstate(invalid="ignore", divide="ignore"):
-        h = np.where(s > 0, 2.0 * a * b / s, 0.0)
-    return h
-
-
-def _ordered_harmonic_sum(goals: np.ndarray, weights: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """Exact sum for the harmonic mean, over distinct (goal, weight) atoms.
-
-    The harmonic mean does not factorize; collapsing agents that share both goal
-    and weight makes the cost quadratic in the number of distinct atoms rather
-    than in the number of agents (they coincide for continuous weights).
-    """
-    runs = goals.shape[0]
-    out = np.zeros(runs)
-    for r in range(runs):
-        held = goals[r] != 0
-        atoms, count = np.unique(
-            np.stack([goals[r][held].astype(np.float64), weights[r][held]]), axis=1, return_counts=True
-        )
-        ag, aw, am = atoms[0].astype(np.int64), atoms[1], count.astype(np.float64)
-        cr = c if c.ndim == 2 else c[r]
-        step = max(1, _BLOCK // max(1, ag.size))
-        for lo in range(0, ag.size, step):
-            hi = min(ag.size, lo + step)
-            block = cr[ag[lo:hi, None], ag[None, :]] * _harmonic(aw[lo:hi, None], aw[None, :])
-            out[r] += am[lo:hi] @ block @ am
-    return out
-
-
-def _factorized_pair_sums(c: np.ndarray, weight_mean: str, counts, wsums, ssums) -> np.ndarray:
-    """Pair sums of the weight means that factorize, from per-goal sums (runs, k + 1).
-
-    ``c`` is the padded conflict matrix; ``counts``, ``wsums`` and ``ssums`` are
-    the numbers of holders, their weight sums and their sqrt-weight sums (only
-    the ones ``weight_mean`` needs are read).
-    """
-    if weight_mean == "geometric":
-        return _quadratic(ssums, c, ssums)
-    if weight_mean == "none":
-        return _quadratic(counts, c, counts)
-    return _quadratic(wsums, c, counts)
-
-
-def _ordered_pair_sums(goals: np.ndarray, weights: np.ndarray, conflict: np.ndarray, weight_mean: str) -> np.ndarray:
-    """Sum over ordered pairs of distinct agents of c * weight mean, per run."""
-    k = conflict.shape[-1]
-    c = _padded(conflict)
-    if weight_mean == "geometric":
-        return _factorized_pair_sums(c, weight_mean, None, None, _group_sums(goals, np.sqrt(weights), k))
-    if weight_mean == "none":
-        return _factorized_pair_sums(c, weight_mean, _group_sums(goals, None, k), None, None)
-    if weight_mean in ("arithmetic", "max"):
-        arith = _factorized_pair_sums(c, "arithmetic", _group_sums(goals, None, k), _group_sums(goals, weights, k), None)
-        if weight_mean == "arithmetic":
-            return arith
-        # max(a, b) = a + b - min(a, b)
-        return 2.0 * arith - _ordered_min_sum(goals, weights, c)
-    if weight_mean == "min":
-        return _ordered_min_sum(goals, weights, c)
-    return _ordered_harmonic_sum(goals, weights, c)
-
-
-# Populations with at least this many goal entries (runs x agents x areas) take
-# the compiled path; below it, compiling would cost more than it saves.
-_FAST_MIN_ENTRIES = 2**20
-_FAST_WEIGHT_MEANS = ("geometric", "arithmetic", "none")
-
-
 def _fast_scores(goals, weights, conflicts, pairs, weight_mean, normalize) -> np.ndarray | None:
     """Area scores (runs, n_areas) of a large valid population through the compiled kernel.
 
@@ -205,7 +73,7 @@ def _fast_scores(goals, weights, conflicts, pairs, weight_mean, normalize) -> np
     """
     if (
         not isinstance(weight_mean, str)
-        or weight_mean not in _FAST_WEIGHT_MEANS
+        or weight_mean not in WEIGHT_MEANS
         or not isinstance(pairs, str)
         or pairs not in PAIRS
         # a one-shot iterable read here would be empty for the numpy path's messages
@@ -214,7 +82,7 @@ def _fast_scores(goals, weights, conflicts, pairs, weight_mean, normalize) -> np
         or not isinstance(weights, np.ndarray)
         or goals.ndim != 3
         or goals.shape != weights.shape
-        or goals.size < _FAST_MIN_ENTRIES
+        or goals.size < engine.KERNEL_MIN_ENTRIES
         or goals.dtype == bool
         or not np.issubdtype(goals.dtype, np.integer)
         or weights.dtype != np.float64
@@ -231,29 +99,18 @@ def _fast_scores(goals, weights, conflicts, pairs, weight_mean, normalize) -> np
         return None
     if any(c.ndim == 3 and c.shape[0] != runs for c in cs):
         return None
-    from .kernels import group_sums
-
     ks = np.array([c.shape[-1] for c in cs], dtype=np.int64)
-    sums = group_sums(goals, weights, ks, weight_mean, _CHUNK)
+    sums = engine.kernel_goal_sums(goals, weights, ks, weight_mean)
     if sums is None:
         return None
     out = np.empty((runs, m))
     for j, c in enumerate(cs):
         k = c.shape[-1]
         # Contiguous (runs, k + 1) copies: the same layout as the numpy path's sums.
-        counts, wsums, ssums = (np.ascontiguousarray(s[:, j, : k + 1]) for s in sums)
-        out[:, j] = _scale(_factorized_pair_sums(_padded(c), weight_mean, counts, wsums, ssums), n, k, pairs, normalize)
+        area = {name: np.ascontiguousarray(s[:, j, : k + 1]) for name, s in sums.items()}
+        out[:, j] = engine.scale(engine.factorized_pair_sums(weight_mean, area, engine.padded(c)), n, k, pairs,
+                                 normalize)
     return out
-
-
-def _scale(pair_sums: np.ndarray, n: int, k: int, pairs: str, normalize: bool) -> np.ndarray:
-    if n < 2:
-        return np.zeros_like(pair_sums)
-    denom = n * (n - 1) if pairs == "distinct" else n * n
-    score = pair_sums / denom
-    if normalize:
-        score = score * (k / (k - 1)) if k > 1 else np.zeros_like(score)
-    return score
 
 
 def combine_areas(scores, area_mean: str = "arithmetic", axis: int = -1):
@@ -340,8 +197,8 @@ def area_scores_batch(goals, weights, conflicts, *, pairs="distinct", weight_mea
             )
         k = c.shape[-1]
         check_goal_range(g[:, :, j], k, "goals", area=j)
-        sums = _ordered_pair_sums(g[:, :, j], w[:, :, j], c, weight_mean)
-        out[:, j] = _scale(sums, n, k, pairs, normalize)
+        sums = engine.ordered_pair_sums(g[:, :, j], w[:, :, j], c, weight_mean)
+        out[:, j] = engine.scale(sums, n, k, pairs, normalize)
     return out
 
 

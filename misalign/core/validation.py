@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 PAIRS = ("distinct", "with_replacement")
-WEIGHT_MEANS = ("geometric", "arithmetic", "harmonic", "min", "max", "none")
 AREA_MEANS = ("arithmetic", "geometric", "harmonic", "min", "max")
 
 # Conflict matrices typed by hand or read from text are symmetric to the last
@@ -130,3 +129,20 @@ def as_conflict_list(conflicts, n_areas: int, name: str = "conflicts") -> list[n
     if len(items) != n_areas:
         raise ValueError(f"{name} has {len(items)} matrices but there are {n_areas} areas; expected one matrix per area")
     return [as_conflict(c, f"{name}[{j}]") for j, c in enumerate(items)]
+
+
+def as_population(goals, weights, conflicts, gname: str = "goals", wname: str = "weights"):
+    """Validated goals (n, m), weights (n, m) and one single (k, k) conflict matrix per area.
+
+    For functions that take one population (no runs axis): each area's goals
+    are checked against its matrix, and the message names the column.
+    """
+    g = as_goals(goals, gname, ndim=2)
+    w = as_weights(weights, wname, ndim=2)
+    check_same_shape(g, w, gname, wname)
+    cs = as_conflict_list(conflicts, g.shape[1])
+    for j, c in enumerate(cs):
+        if c.ndim != 2:
+            raise ValueError(f"conflicts[{j}] must be a single k x k matrix; got shape {c.shape}")
+        check_goal_range(g[:, j], c.shape[0], f"{gname}[:, {j}]")
+    return g, w, cs

@@ -34,9 +34,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.validation import PAIRS, WEIGHT_MEANS, as_conflict_list, check_option
-from ..core.score import _ordered_pair_sums, _padded, _scale
-from ..analysis.pairwise import pair_weight
+from ..core.means import WEIGHT_MEANS
+from ..core.validation import PAIRS, as_conflict_list, check_option
+from ..core import engine
+from ..core.means import MEANS, feature, pair_weight
 
 __all__ = ["grouped_area_scores"]
 
@@ -55,7 +56,7 @@ def _pair_sums_equal_in_group(counts: np.ndarray, u: np.ndarray, conflict: np.nd
     ``counts`` and ``u`` have shape (runs, k+1), column 0 being the null goal.
     Agents of one group never conflict, so pairs within a group add nothing.
     """
-    c = _padded(conflict)
+    c = engine.padded(conflict)
     n = counts.astype(np.float64)
     spec = "rg,gh,rgh,rh->r" if c.ndim == 2 else "rg,rgh,rgh,rh->r"
     return np.einsum(spec, n, c, _mean_matrix(u, weight_mean), n)
@@ -66,26 +67,29 @@ def _pair_sums_per_agent(rng, counts: np.ndarray, low: float, high: float, confl
     """Sum over ordered pairs when every agent draws its own weight uniformly in [low, high]."""
     runs, k1 = counts.shape
     n = int(counts[0].sum())
-    c = _padded(conflict)
+    c = engine.padded(conflict)
+    mean = MEANS[weight_mean]
     out = np.empty(runs)
     step = max(1, _DRAWS // max(n, 1))
     for lo in range(0, runs, step):
         hi = min(runs, lo + step)
         w = rng.uniform(low, high, size=(hi - lo, n))
-        if weight_mean in ("geometric", "arithmetic"):
+        if mean.factorized:
             # Goals are exchangeable given the counts, so group g takes the next N_g weights.
-            x = np.sqrt(w) if weight_mean == "geometric" else w
-            csum = np.concatenate([np.zeros((hi - lo, 1)), np.cumsum(x, axis=1)], axis=1)
             ends = np.cumsum(counts[lo:hi], axis=1)
-            sums = np.diff(np.take_along_axis(csum, ends, axis=1), axis=1, prepend=0.0)
-            cr = c if c.ndim == 2 else c[lo:hi]
-            other = sums if weight_mean == "geometric" else counts[lo:hi].astype(np.float64)
-            out[lo:hi] = np.einsum("rg,gh,rh->r" if cr.ndim == 2 else "rg,rgh,rh->r", sums, cr, other)
+            sums = {}
+            for name in mean.features:
+                if name == "count":
+                    sums[name] = counts[lo:hi].astype(np.float64)
+                    continue
+                csum = np.concatenate([np.zeros((hi - lo, 1)), np.cumsum(feature(name, w), axis=1)], axis=1)
+                sums[name] = np.diff(np.take_along_axis(csum, ends, axis=1), axis=1, prepend=0.0)
+            out[lo:hi] = engine.factorized_pair_sums(weight_mean, sums, c if c.ndim == 2 else c[lo:hi])
         else:
             goals = np.repeat(np.broadcast_to(np.arange(k1), (hi - lo, k1)).ravel(),
                               counts[lo:hi].ravel()).reshape(hi - lo, n)
-            out[lo:hi] = _ordered_pair_sums(goals, w, conflict if conflict.ndim == 2 else conflict[lo:hi],
-                                            weight_mean)
+            out[lo:hi] = engine.ordered_pair_sums(goals, w, conflict if conflict.ndim == 2 else conflict[lo:hi],
+                                                  weight_mean)
     return out
 
 
@@ -214,5 +218,5 @@ def grouped_area_scores(rng, *, runs, n_agents, conflicts, allow_null=False, wei
             sums = _pair_sums_equal_in_group(counts, u, c, weight_mean)
         else:
             sums = _pair_sums_per_agent(rng, counts, low, high, c, weight_mean)
-        out[:, j] = _scale(sums, int(n_agents), k, pairs, normalize)
+        out[:, j] = engine.scale(sums, int(n_agents), k, pairs, normalize)
     return out

@@ -50,8 +50,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..core.validation import AREA_MEANS, PAIRS, WEIGHT_MEANS, as_conflict, check_option
-from ..core.score import _ordered_pair_sums, _padded, _scale, combine_areas
+from ..core.means import WEIGHT_MEANS
+from ..core.validation import AREA_MEANS, PAIRS, as_conflict, check_option
+from ..core import engine
+from ..core.means import MEANS, feature
+from ..core.score import combine_areas
 
 __all__ = ["score_frame"]
 
@@ -59,7 +62,9 @@ AGENT_COLUMNS = ("agent", "area", "goal", "weight")
 CONFLICT_COLUMNS = ("area", "goal_a", "goal_b", "conflict")
 OVERALL = "(overall)"
 # Weight means that need the weight distribution of every goal group.
-_DISTRIBUTION_MEANS = ("min", "max", "harmonic")
+_DISTRIBUTION_MEANS = tuple(name for name, mean in MEANS.items() if not mean.factorized)
+# Where each feature's per-goal sums live in a summary's (3, slots) array.
+_FEATURE_ROW = {"count": 0, "weight": 1, "sqrt": 2}
 # Rows per slice when a pandas frame is reduced in-process (bounds temporaries).
 _PANDAS_CHUNK = 1 << 22
 # Rows per block inside a partition: small enough that temporaries stay in cache
@@ -441,12 +446,11 @@ def _summarize(df: pd.DataFrame, task: _Task) -> _Summary:
         if bad_keys.any() or bad_weight:
             continue
         flat = slot if gcode is None else gcode[lo:hi] * slots + slot
-        if task.weight_mean in ("none", "arithmetic", "max"):
-            sums[0] += np.bincount(flat, minlength=size)
-        if task.weight_mean in ("arithmetic", "max"):
-            sums[1] += np.bincount(flat, weights=w, minlength=size)
-        if task.weight_mean == "geometric":
-            sums[2] += np.bincount(flat, weights=np.sqrt(w), minlength=size)
+        for name in MEANS[task.weight_mean].features:
+            if name == "count":
+                sums[_FEATURE_ROW[name]] += np.bincount(flat, minlength=size)
+            else:
+                sums[_FEATURE_ROW[name]] += np.bincount(flat, weights=feature(name, w), minlength=size)
         block = area_of_slot[slot] if gcode is None else gcode[lo:hi] * m + area_of_slot[slot]
         if dense:
             seen[block * dense[1] + (agent[lo:hi] - dense[0])] = True
@@ -675,14 +679,10 @@ def _bar(total: int, enabled: bool):
 def _area_pair_sum(summary: _Summary, group, j: int, areas: _Areas, weight_mean: str) -> float:
     lo, hi = areas.offsets[j], areas.offsets[j + 1]
     conflict = areas.matrices[j]
-    c = _padded(conflict)
-    counts, sum_w, sum_sqrt = summary.sums[group][:, lo:hi]
-    if weight_mean == "geometric":
-        return float(sum_sqrt @ c @ sum_sqrt)
-    if weight_mean == "none":
-        return float(counts @ c @ counts)
-    if weight_mean == "arithmetic":
-        return float(sum_w @ c @ counts)
+    mean = MEANS[weight_mean]
+    if mean.factorized:
+        sums = {name: summary.sums[group][_FEATURE_ROW[name], lo:hi][None] for name in mean.features}
+        return float(engine.factorized_pair_sums(weight_mean, sums, engine.padded(conflict))[0])
     atoms = summary.atoms.get(group)
     if atoms is None:
         return 0.0
@@ -690,7 +690,7 @@ def _area_pair_sum(summary: _Summary, group, j: int, areas: _Areas, weight_mean:
     mult = here.to_numpy(dtype=np.int64)
     goals = np.repeat(here.index.get_level_values(0).to_numpy(dtype=np.int64) - lo, mult)
     weights = np.repeat(here.index.get_level_values(1).to_numpy(dtype=np.float64), mult)
-    return float(_ordered_pair_sums(goals[None], weights[None], conflict, weight_mean)[0])
+    return float(engine.ordered_pair_sums(goals[None], weights[None], conflict, weight_mean)[0])
 
 
 def _group_size(summary: _Summary, group, m: int) -> int:
@@ -826,7 +826,7 @@ def score_frame(agents, conflicts, *, by=None, pairs="distinct", weight_mean="ge
         for j, area in enumerate(areas.labels):
             k = len(areas.goals[j])
             pair_sum = _area_pair_sum(summary, group, j, areas, weight_mean)
-            score = float(_scale(np.array([pair_sum]), n, k, pairs, normalize)[0])
+            score = float(engine.scale(np.array([pair_sum]), n, k, pairs, normalize)[0])
             scores.append(score)
             rows.append((*group, area, n, k, score))
         rows.append((*group, OVERALL, n, None, combine_areas(scores, area_mean)))

@@ -1,0 +1,227 @@
+r"""The pair-sum engine: every sum over pairs of agents is computed here, from per-goal sums.
+
+An area's score is a mean over pairs of agents of :math:`c(g_i, g_j)\, \bar w(w_i,
+w_j)`. Because :math:`c(g, g) = 0`, agents sharing a goal contribute nothing to
+each other, so the sum over pairs collapses into a sum over pairs of goal groups.
+For a factorized weight mean (:mod:`misalign.core.means`)
+
+.. math::
+
+    \sum_{i \ne j} c(g_i, g_j)\, \bar w(w_i, w_j) = \sum_t \lambda_t\, L_t^\top C R_t,
+
+with :math:`L_t, R_t` the per-goal sums of the mean's features. This module
+holds, once each:
+
+- :func:`goal_sums`, the per-goal sums, added in one **fixed order**: agent by
+  agent within chunks of :data:`CHUNK` agents, then chunk total by chunk total.
+  The compiled kernel (:mod:`misalign.core.kernels`, used through
+  :func:`kernel_goal_sums`) follows the same order on any number of threads, so
+  both give the same sums to the last bit;
+- :func:`quadratic`, the factorized pair sum :math:`L^\top C R` (the one place
+  it is written in numpy), and :func:`factorized_pair_sums` over a mean's terms;
+- :func:`ordered_pair_sums`, every weight mean's pair sum of a population,
+  through the factorization or the exact route of :mod:`misalign.core.means`;
+- :func:`against`, the same sum per query agent over a set of partners (the
+  building block of decompositions and variances);
+- :func:`pair_count` (:math:`n(n-1)` or :math:`n^2`), :func:`norm_factor` and
+  :func:`scale`, which turn a pair sum into a score.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .means import MEANS, feature, harmonic_against, min_against
+
+__all__ = [
+    "CHUNK",
+    "KERNEL_MIN_ENTRIES",
+    "padded",
+    "goal_sums",
+    "feature_sums",
+    "quadratic",
+    "factorized_pair_sums",
+    "ordered_pair_sums",
+    "against",
+    "pair_count",
+    "norm_factor",
+    "scale",
+    "kernel_goal_sums",
+]
+
+#: Agents per chunk of the fixed summation order (a population of at most this
+#: many agents is summed purely in agent order).
+CHUNK = 2**16
+
+#: Populations with at least this many goal entries (runs x agents x areas) may
+#: take the compiled path; below it, compiling would cost more than it saves.
+KERNEL_MIN_ENTRIES = 2**20
+
+
+def padded(conflict: np.ndarray) -> np.ndarray:
+    """Add the null goal g0 as row and column 0; it conflicts with nothing."""
+    pad = [(0, 0)] * (conflict.ndim - 2) + [(1, 0), (1, 0)]
+    return np.pad(conflict, pad)
+
+
+def goal_sums(goals: np.ndarray, values: np.ndarray | None, k: int) -> np.ndarray:
+    """Per-run sums of ``values`` (or counts) by goal id 0..k: shape (runs, k + 1).
+
+    ``goals`` and ``values`` have shape (runs, n). Values are added agent by
+    agent within chunks of :data:`CHUNK` agents, then chunk by chunk: the
+    order the compiled kernel follows too. Counts are exact in any order.
+    """
+    runs, n = goals.shape
+    offsets = (k + 1) * np.arange(runs)[:, None]
+    if values is None:  # integer counts are exact in any order
+        counts = np.bincount((goals + offsets).ravel(), minlength=runs * (k + 1))
+        return counts.reshape(runs, k + 1).astype(np.float64)
+    total = None
+    for lo in range(0, max(n, 1), CHUNK):
+        idx = goals[:, lo:lo + CHUNK] + offsets
+        part = np.bincount(idx.ravel(), weights=values[:, lo:lo + CHUNK].ravel(), minlength=runs * (k + 1))
+        total = part if total is None else total + part
+    return total.reshape(runs, k + 1)
+
+
+def feature_sums(goals: np.ndarray, weights: np.ndarray, k: int, names, mass: np.ndarray | None = None) -> dict:
+    """Per-goal sums of each feature in ``names``: ``{name: (runs, k + 1)}``.
+
+    ``mass`` (same shape as ``goals``), if given, multiplies every agent's
+    features: a bootstrap count or a design weight. Without it, ``"count"``
+    sums are exact integer counts.
+    """
+    out = {}
+    for name in names:
+        if name == "count" and mass is None:
+            out[name] = goal_sums(goals, None, k)
+        else:
+            values = feature(name, weights)
+            out[name] = goal_sums(goals, values if mass is None else values * mass, k)
+    return out
+
+
+def quadratic(left: np.ndarray, c: np.ndarray, right: np.ndarray) -> np.ndarray:
+    r"""The factorized pair sum :math:`L^\top C R`, over any leading axes.
+
+    ``left`` and ``right`` have shape (..., k + 1); ``c`` is (k + 1, k + 1), or
+    (runs, k + 1, k + 1) with one matrix per run (then ``left`` and ``right``
+    are (runs, k + 1)). Returns shape (...).
+    """
+    if c.ndim == 2:
+        return np.einsum("...g,gh,...h->...", left, c, right)
+    return np.einsum("rg,rgh,rh->r", left, c, right)
+
+
+def factorized_pair_sums(weight_mean: str, sums: dict, c: np.ndarray) -> np.ndarray:
+    r"""Sum over ordered pairs of distinct agents, :math:`\sum_t \lambda_t L_t^\top C R_t`.
+
+    ``sums`` maps each feature of the mean to its per-goal sums; ``c`` is the
+    padded conflict matrix. Mirrored terms are merged (``C`` is symmetric).
+    """
+    total = None
+    for coef, left, right in MEANS[weight_mean].merged_terms():
+        part = quadratic(sums[left], c, sums[right])
+        if coef != 1.0:
+            part = coef * part
+        total = part if total is None else total + part
+    return total
+
+
+def against(qg, qw, pg, pw, c, weight_mean: str, *, partner=None, order=None, progress=None) -> np.ndarray:
+    r"""Per query agent :math:`q`, :math:`\sum_j c(g_q, g_j)\, \bar w(w_q, w_j)` over partners ``pg, pw``.
+
+    ``c`` is padded (row and column 0 for the null goal). A query agent that is
+    also a partner pairs with itself at no cost, since :math:`c(g, g) = 0`.
+    With ``partner`` (a boolean mask over the query agents), the partners are
+    those query agents (``pg``, ``pw`` are then ignored) and ``order`` may give
+    the query agents sorted by weight, shared by calls on one area.
+
+    Cost: :math:`O(n + k^2)` for the factorized means, one sort and
+    :math:`O(nk)` for the minimum and maximum, quadratic in the distinct
+    (goal, weight) atoms for the harmonic mean.
+    """
+    if partner is not None:
+        pg, pw = qg[partner], qw[partner]
+    mean = MEANS[weight_mean]
+    k1 = c.shape[0]
+    if mean.factorized:
+        out = np.zeros(qg.size)
+        for coef, left, right in mean.terms:
+            r_sums = np.bincount(pg, weights=feature(right, pw), minlength=k1)
+            out += coef * feature(left, qw) * (c @ r_sums)[qg]
+        return out
+    if mean.route == "harmonic":
+        return harmonic_against(qg, qw, pg, pw, c, progress=progress)
+    if partner is not None:
+        low = min_against(qg, qw, None, None, c, order=order, partner=partner)
+    else:
+        low = min_against(qg, qw, pg, pw, c)
+    if mean.route == "min":
+        return low
+    # max(a, b) = a + b - min(a, b)
+    counts = np.bincount(pg, minlength=k1).astype(np.float64)
+    sums = np.bincount(pg, weights=pw, minlength=k1)
+    return qw * (c @ counts)[qg] + (c @ sums)[qg] - low
+
+
+def ordered_pair_sums(goals: np.ndarray, weights: np.ndarray, conflict: np.ndarray, weight_mean: str,
+                      progress=None) -> np.ndarray:
+    """Sum over ordered pairs of distinct agents of c * weight mean, per run.
+
+    ``goals`` and ``weights`` have shape (runs, n); ``conflict`` is the
+    unpadded (k, k) matrix, or (runs, k, k).
+    """
+    k = conflict.shape[-1]
+    c = padded(conflict)
+    mean = MEANS[weight_mean]
+    if mean.factorized:
+        return factorized_pair_sums(weight_mean, feature_sums(goals, weights, k, mean.features), c)
+    runs = goals.shape[0]
+    out = np.empty(runs)
+    for r in range(runs):
+        cr = c if c.ndim == 2 else c[r]
+        g, w = goals[r], weights[r]
+        per_agent = against(g, w, g, w, cr, weight_mean, partner=np.ones(g.size, bool), progress=progress)
+        out[r] = per_agent.sum()
+    return out
+
+
+def pair_count(n, pairs: str):
+    """The number of pairs a score averages over: :math:`n(n-1)` ordered distinct pairs, or :math:`n^2`."""
+    return n * (n - 1) if pairs == "distinct" else n * n
+
+
+def norm_factor(k: int, normalize: bool) -> float:
+    """Jang et al.'s rescaling :math:`k/(k-1)` (0 for an area with one goal), or 1 without ``normalize``."""
+    if not normalize:
+        return 1.0
+    return k / (k - 1) if k > 1 else 0.0
+
+
+def scale(pair_sums: np.ndarray, n: int, k: int, pairs: str, normalize: bool) -> np.ndarray:
+    """Scores from pair sums: divide by the number of pairs, then normalize; 0 for fewer than 2 agents."""
+    if n < 2:
+        return np.zeros_like(pair_sums)
+    score = pair_sums / pair_count(n, pairs)
+    if normalize:
+        score = score * norm_factor(k, normalize)
+    return score
+
+
+def kernel_goal_sums(goals: np.ndarray, weights: np.ndarray, ks: np.ndarray, weight_mean: str):
+    """Per-goal feature sums of a large population through the compiled kernel, or None.
+
+    ``goals`` (any native integer dtype) and ``weights`` (float64) are
+    C-contiguous arrays (runs, n, areas). Returns ``{feature: (runs, areas,
+    max(ks) + 1)}`` for the mean's features, in the fixed order of
+    :func:`goal_sums`; None if the kernel does not cover the mean, numba is not
+    installed, or any entry is invalid (the caller then takes the numpy path,
+    which reports the first bad entry).
+    """
+    from . import kernels
+
+    features = MEANS[weight_mean].features
+    if not kernels.covers(features) or not kernels.available():
+        return None
+    return kernels.group_sums(goals, weights, ks, features, CHUNK)
