@@ -17,7 +17,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # Kernels started by papermill and nbval must find the venv's python first.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install reproduce test unit nbval bench site lab clean data
+.PHONY: install reproduce test unit nbval wheel-test bench site lab clean data
 
 install: $(STAMP)
 
@@ -32,7 +32,7 @@ reproduce: $(STAMP)
 	@$(BIN)/python -m misalign reproduce
 
 # unit includes the browser test of the site (tests/test_site.py, headless Chromium).
-test: unit nbval
+test: unit nbval wheel-test
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests misalign --doctest-modules
@@ -43,6 +43,15 @@ nbval: $(STAMP)
 	@scratch=$$(mktemp -d) && trap 'rm -rf "$$scratch"' EXIT && \
 	MISALIGN_OUTPUT_ROOT=$$scratch $(BIN)/python -m pytest --nbval --nbval-current-env \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
+
+# The library as a user installs it: build the wheel, install it with no extras into a fresh venv,
+# and score an array, a CSV and a bundled scenario from a temporary folder (tests/wheel/smoke.py).
+wheel-test: $(STAMP)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(BIN)/python -m pip wheel -q --no-deps -w "$$tmp/dist" . && \
+	$(PYTHON) -m venv "$$tmp/venv" && \
+	"$$tmp/venv/bin/python" -m pip install -q -c requirements/constraints.txt "$$tmp"/dist/*.whl && \
+	cd "$$tmp" && "$$tmp/venv/bin/python" $(CURDIR)/tests/wheel/smoke.py
 
 # Speed and memory at scale (minutes of CPU). Writes data/benchmarks/bench_scaling.csv, which
 # notebook 09_scaling plots: rerun it afterwards with `.venv/bin/python -m misalign reproduce 09`.
@@ -59,7 +68,7 @@ data: $(STAMP)
 # A static website of the stored notebooks (rendered, never re-executed) and the
 # API reference, readable offline: open site/index.html.
 site: $(STAMP)
-	@$(BIN)/python -m misalign.site
+	@$(BIN)/python -m misalign.compendium.site
 
 # JupyterLab on the notebooks, with the venv's kernel registered as "Python (misalign)".
 lab: $(STAMP)

@@ -7,3 +7,8 @@ from hypothesis import settings
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 settings.register_profile("explore", deadline=None, max_examples=2000)
 settings.load_profile("ci")
+
+from pathlib import Path  # noqa: E402
+
+#: The repository checkout the tests run in (tests are repository code, not library code).
+ROOT = Path(__file__).resolve().parent.parent

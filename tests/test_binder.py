@@ -9,7 +9,7 @@ import tomllib
 import yaml
 
 import misalign
-from misalign.compendium.paths import ROOT
+from .conftest import ROOT
 
 
 def _environment() -> dict:

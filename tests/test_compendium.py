@@ -1,6 +1,7 @@
 """The runner behind `make reproduce`: all or nothing, and clean notebooks."""
 
 import json
+import os
 
 import nbformat
 import pytest
@@ -32,8 +33,8 @@ def repo(tmp_path, monkeypatch):
     (tmp_path / "figures").mkdir()
     _notebook(tmp_path / "notebooks" / "01_good.ipynb", WRITES.replace("{stem}", "01_good"))
     (tmp_path / "data" / "results" / "01_good.csv").write_text("committed\n")
-    monkeypatch.setattr(compendium, "ROOT", tmp_path)
-    monkeypatch.setattr(compendium, "NOTEBOOKS", tmp_path / "notebooks")
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "misalign"\n')
+    monkeypatch.setenv("MISALIGN_ROOT", str(tmp_path))
     return tmp_path
 
 
@@ -86,8 +87,70 @@ def test_an_interrupt_publishes_nothing(repo, monkeypatch):
 
 
 def test_unknown_notebook_prefix(repo):
-    with pytest.raises(SystemExit, match="no notebook matches"):
+    with pytest.raises(ValueError, match="no notebook matches"):
         compendium.reproduce(["99"])
+
+
+def test_reproduce_outside_the_repository_says_so_in_one_line(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    monkeypatch.delenv("MISALIGN_ROOT", raising=False)
+    out = subprocess.run([sys.executable, "-m", "misalign", "reproduce"], capture_output=True, text=True,
+                         cwd=tmp_path)
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.count("\n") == 1 and "not inside one" in out.stderr, out.stderr
+
+
+def _tree(root):
+    return {p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mode & 0o777)
+            for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("fail_at", range(1, 10))
+def test_publishing_is_one_transaction(tmp_path, fail_at):
+    # the committed tree: two of the three outputs exist; the staged run replaces both and adds one
+    root, staging = tmp_path / "repo", tmp_path / "build" / "staging"
+    for rel, text in (("figures/a.png", "old a"), ("data/results/a.csv", "old table")):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    for rel in ("figures/a.png", "data/results/a.csv", "notebooks/new/a.ipynb"):
+        (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+        (staging / rel).write_text("new " + rel)
+    before = _tree(root)
+    calls = []
+
+    def rename(src, dst):
+        calls.append((src, dst))
+        if len(calls) == fail_at:
+            raise OSError(28, "No space left on device", str(dst))
+        os.replace(src, dst)
+
+    total_renames = 5  # 3 new files in, 2 old files aside
+    if fail_at <= total_renames:
+        with pytest.raises(OSError, match="No space left"):
+            compendium.publish(staging, root, rename=rename)
+        assert _tree(root) == before  # every committed file as it was, no new folder left
+        assert not (root / "notebooks").exists()
+        assert sorted(_tree(staging)) == ["data/results/a.csv", "figures/a.png", "notebooks/new/a.ipynb"]
+    else:
+        assert compendium.publish(staging, root, rename=rename) == [
+            "data/results/a.csv", "figures/a.png", "notebooks/new/a.ipynb"]
+        assert (root / "figures/a.png").read_text() == "new figures/a.png"
+    assert [p.name for p in staging.parent.iterdir()] == ["staging"]  # no backup folder left behind
+
+
+def test_published_files_have_ordinary_permissions(repo):
+    assert compendium.reproduce() == 0
+    for rel in ("data/results/01_good.csv", "notebooks/01_good.ipynb"):
+        mode = (repo / rel).stat().st_mode & 0o777
+        assert mode == 0o666 & ~_umask(), (rel, oct(mode))
+
+
+def _umask():
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def test_notebooks_run_side_by_side_publish_the_same(repo, capsys):

@@ -11,7 +11,7 @@ from misalign.neighbours.culture import (
     imitator_equilibrium,
     mean_favoured,
     mean_favoured_path,
-    simulate,
+    simulate_learners,
 )
 
 gammas = st.floats(0.01, 1.0)
@@ -133,33 +133,33 @@ def test_printed_sign_would_contradict_a25():
 
 
 def test_simulation_without_imitators():
-    df = simulate(0.0, 0.3, 2, n_agents=5, generations=50, rng=np.random.default_rng(0))
+    df = simulate_learners(0.0, 0.3, 2, n_agents=5, generations=50, rng=np.random.default_rng(0))
     assert df.favoured_share.isna().all() and (df.learner_fitness == 0.5).all()
 
 
 def test_simulation_without_learners_keeps_behaviour_fixed():
     # nobody learns and everyone starts on behaviour 0: the share tracks the environment
-    df = simulate(1.0, 0.3, 2, n_agents=20, generations=200, rng=np.random.default_rng(1))
+    df = simulate_learners(1.0, 0.3, 2, n_agents=20, generations=200, rng=np.random.default_rng(1))
     assert np.array_equal(df.favoured_share.to_numpy(), (df.environment == 0).astype(float).to_numpy())
     assert df.learner_fitness.isna().all()
 
 
 def test_simulation_is_reproducible():
-    a = simulate(0.7, 0.1, 3, n_agents=50, generations=100, rng=np.random.default_rng(3))
-    b = simulate(0.7, 0.1, 3, n_agents=50, generations=100, rng=np.random.default_rng(3))
+    a = simulate_learners(0.7, 0.1, 3, n_agents=50, generations=100, rng=np.random.default_rng(3))
+    b = simulate_learners(0.7, 0.1, 3, n_agents=50, generations=100, rng=np.random.default_rng(3))
     assert a.equals(b)
 
 
 @pytest.mark.parametrize("q, gamma, n", [(0.5, 0.1, 1), (0.8, 0.05, 3), (0.9, 0.2, 2)])
 def test_simulation_mean_matches_a24(q, gamma, n):
-    df = simulate(q, gamma, n, n_agents=500, generations=3000, rng=np.random.default_rng(11))
+    df = simulate_learners(q, gamma, n, n_agents=500, generations=3000, rng=np.random.default_rng(11))
     long_run = df.favoured_share.iloc[300:].mean()
     # Monte Carlo error: the share is autocorrelated over ~1/(1 - q^n) generations
     assert long_run == pytest.approx(mean_favoured(df.q_eff.iloc[0], gamma, n), abs=0.02)
 
 
 def test_simulation_fitness_follows_share():
-    df = simulate(0.6, 0.2, 2, n_agents=100, generations=20, rng=np.random.default_rng(4),
+    df = simulate_learners(0.6, 0.2, 2, n_agents=100, generations=20, rng=np.random.default_rng(4),
                   baseline=1.0, benefit=2.0, cost=0.3)
     assert np.allclose(df.imitator_fitness, 1.0 + 2.0 * (2 * df.favoured_share - 1))
     assert (df.learner_fitness == 1.0 + 2.0 - 0.3).all()
@@ -231,4 +231,4 @@ def test_bad_simulation(kw, match):
     args = dict(n_agents=10, generations=5, rng=np.random.default_rng(0))
     args.update(kw)
     with pytest.raises(ValueError, match=match):
-        simulate(0.5, 0.1, 1, **args)
+        simulate_learners(0.5, 0.1, 1, **args)

@@ -15,7 +15,7 @@ from misalign.analysis.decompose import (
     goal_pair_contributions,
     group_decomposition,
     rank_agents,
-    strange_bedfellows,
+    group_bedfellows,
 )
 
 from .reference import conflict_of
@@ -224,7 +224,7 @@ def test_strange_bedfellows_finds_allies_and_opponents():
     # agents x and y share a goal in area 0 and oppose in area 1; z opposes both in area 0 only
     goals = [[1, 1], [1, 2], [2, 0]]
     conflicts = [[[0, 1], [1, 0]], [[0, 1], [1, 0]]]
-    t = strange_bedfellows(goals, np.ones((3, 2)), conflicts, ["x", "y", "z"], area_names=["p0", "p1"])
+    t = group_bedfellows(goals, np.ones((3, 2)), conflicts, ["x", "y", "z"], area_names=["p0", "p1"])
     assert t.iloc[0][["allied_area", "opposed_area", "spread"]].tolist() == ["p0", "p1", 1.0]
     assert {tuple(r) for r in t[["group_a", "group_b"]].to_numpy()} == {("x", "y"), ("x", "z"), ("y", "z")}
     assert (t["spread"] == 1.0).all()
@@ -261,6 +261,6 @@ def test_errors_name_the_argument():
     with pytest.raises(ValueError, match="top = 0; expected a positive integer"):
         rank_agents([[1], [2]], [[1.0], [1.0]], [c], top=0)
     with pytest.raises(ValueError, match="area_names has 0 entries but there are 1 areas"):
-        strange_bedfellows([[1], [2]], [[1.0], [1.0]], [c], ["a", "b"], area_names=[])
+        group_bedfellows([[1], [2]], [[1.0], [1.0]], [c], ["a", "b"], area_names=[])
     with pytest.raises(ValueError, match="area_names has 2 entries but there are 1 areas; expected one per area"):
         group_decomposition([[1], [2]], [[1.0], [1.0]], [c], ["a", "b"]).to_frame(["p", "q"])

@@ -5,7 +5,6 @@ import pandas as pd
 import pytest
 
 from misalign import experiments, load_scenario, theory
-from misalign.compendium.paths import SCENARIOS
 
 COLUMNS = {"curve", "x", "mean", "min", "max", "std", "runs"}
 
@@ -66,7 +65,7 @@ def test_conflict_levels_expectation_and_weight_draw_options():
 
 
 def test_vehicle_share_by_hand():
-    sc = load_scenario(SCENARIOS / "carla_av.toml")
+    sc = load_scenario("carla_av")
     df = experiments.vehicle_share(sc, shares=[0.0, 0.5, 1.0], conflict_values=[1.0])
     table3 = df[df.weights == "Table 3"].set_index("x")["mean"]
     # by hand: 500*500 cross pairs out of 1000*999/2, each weighted sqrt(w_v w_h) in its area (Table 3)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from misalign.compendium.explorer import DEFAULTS, WEIGHT_DISTRIBUTIONS, Explorer, simulate
+from misalign.compendium.explorer import DEFAULTS, WEIGHT_DISTRIBUTIONS, Explorer, simulate_worlds
 from misalign.simulation.samplers import init_worlds
 
 
@@ -33,7 +33,7 @@ def _brute_area_score(goals, weights, conflict, pairs):
        weights=st.sampled_from(list(WEIGHT_DISTRIBUTIONS)), pairs=st.sampled_from(["distinct", "with_replacement"]),
        seed=st.integers(0, 2**32 - 1))
 def test_simulate_matches_pairs_enumerated_on_the_same_worlds(n, k, m, c, weights, pairs, seed):
-    got = simulate(np.random.default_rng(seed), n_agents=n, n_goals=k, n_areas=m, conflict=c, weights=weights,
+    got = simulate_worlds(np.random.default_rng(seed), n_agents=n, n_goals=k, n_areas=m, conflict=c, weights=weights,
                    pairs=pairs, runs=3)
     worlds = init_worlds(np.random.default_rng(seed), runs=3, n_agents=n, n_goals=[k] * m, conflict=c,
                          weights=WEIGHT_DISTRIBUTIONS[weights])
@@ -47,23 +47,23 @@ def test_simulate_matches_pairs_enumerated_on_the_same_worlds(n, k, m, c, weight
 def test_hand_values_of_the_readings():
     rng = np.random.default_rng
     base = dict(n_agents=100, n_goals=3, n_areas=2, runs=400)
-    full = simulate(rng(1), conflict=1.0, weights="all 1", **base)
+    full = simulate_worlds(rng(1), conflict=1.0, weights="all 1", **base)
     # by hand: two different agents disagree with probability (k-1)/k = 2/3
     assert full.mean() == pytest.approx(2 / 3, abs=0.005)
     # conflict enters linearly and draws nothing: same seed, same goals, half the score
-    np.testing.assert_allclose(simulate(rng(1), conflict=0.5, weights="all 1", **base), full / 2, rtol=1e-12)
+    np.testing.assert_allclose(simulate_worlds(rng(1), conflict=0.5, weights="all 1", **base), full / 2, rtol=1e-12)
     # self-pairs never conflict: with replacement scales by (n-1)/n = 99/100
-    np.testing.assert_allclose(simulate(rng(1), conflict=1.0, weights="all 1", pairs="with_replacement", **base),
+    np.testing.assert_allclose(simulate_worlds(rng(1), conflict=1.0, weights="all 1", pairs="with_replacement", **base),
                                full * 99 / 100, rtol=1e-12)
     # by hand: E sqrt(w) = 2/3 for w ~ U(0, 1), so the expectation is (2/3) * (2/3)**2 = 8/27
-    uniform = simulate(rng(2), conflict=1.0, weights="uniform(0, 1)", **base)
+    uniform = simulate_worlds(rng(2), conflict=1.0, weights="uniform(0, 1)", **base)
     assert uniform.mean() == pytest.approx(8 / 27, abs=0.005)
-    assert not simulate(rng(3), conflict=1.0, weights="all 1", n_agents=50, n_goals=1, n_areas=3).any()
+    assert not simulate_worlds(rng(3), conflict=1.0, weights="all 1", n_agents=50, n_goals=1, n_areas=3).any()
 
 
 def test_same_seed_same_scores():
-    a = simulate(np.random.default_rng(7), n_agents=30, n_goals=4, n_areas=3, conflict=0.7, weights="uniform(0, 1)")
-    b = simulate(np.random.default_rng(7), n_agents=30, n_goals=4, n_areas=3, conflict=0.7, weights="uniform(0, 1)")
+    a = simulate_worlds(np.random.default_rng(7), n_agents=30, n_goals=4, n_areas=3, conflict=0.7, weights="uniform(0, 1)")
+    b = simulate_worlds(np.random.default_rng(7), n_agents=30, n_goals=4, n_areas=3, conflict=0.7, weights="uniform(0, 1)")
     assert a.tobytes() == b.tobytes()
 
 
@@ -76,12 +76,12 @@ def test_same_seed_same_scores():
 def test_simulate_rejects_bad_settings(bad, message):
     args = dict(n_agents=5, n_goals=2, n_areas=1, conflict=1.0, weights="all 1") | bad
     with pytest.raises(ValueError, match=message):
-        simulate(np.random.default_rng(0), **args)
+        simulate_worlds(np.random.default_rng(0), **args)
 
 
 def test_simulate_rejects_a_seed_in_place_of_a_generator():
     with pytest.raises(ValueError, match=r"rng = 0; expected a numpy.random.Generator"):
-        simulate(0, n_agents=5, n_goals=2, n_areas=1, conflict=1.0, weights="all 1")
+        simulate_worlds(0, n_agents=5, n_goals=2, n_areas=1, conflict=1.0, weights="all 1")
 
 
 def test_explorer_rejects_unknown_settings():

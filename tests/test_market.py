@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from scipy.optimize import minimize
 
 from misalign.neighbours.market import (
-    METHODS,
+    FIT_METHODS,
     combine,
     cross_validated_errors,
     kkt_violation,
@@ -160,7 +160,7 @@ def test_optimality_conditions_hold(m):
 @given(m=markets)
 def test_ordering_of_the_four_fits(m):
     u, a = m
-    e = {meth: combine(u, a, meth)[1] for meth in METHODS}
+    e = {meth: combine(u, a, meth)[1] for meth in FIT_METHODS}
     tol = 1e-12 * (1 + e["average"])
     # the simplex contains every single agent and the average; the orthant contains the simplex
     assert e["nnls"] <= e["simplex"] + tol

@@ -7,7 +7,9 @@ import sys
 
 import pytest
 
-from misalign.compendium.paths import NOTEBOOKS, ROOT
+from .conftest import ROOT
+
+NOTEBOOKS = ROOT / "notebooks"
 
 STORED = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 VOLATILE = ('"start_time"', '"end_time"', '"duration"', '"iopub.execute_input"', '"papermill"')

@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 
 import misalign
-from misalign.analysis.pairwise import pairwise_misalignment, strange_bedfellows
+from misalign.analysis.pairwise import pairwise_misalignment, agent_bedfellows
 from misalign.core.means import pair_weight
-from misalign.compendium.paths import SCENARIOS
 
 
 def test_pairwise_mean_is_the_score():
@@ -22,11 +21,11 @@ def test_pairwise_mean_is_the_score():
 
 
 def test_shopping_strange_bedfellows():
-    sc = misalign.load_scenario(SCENARIOS / "shopping.toml")
+    sc = misalign.load_scenario("shopping")
     pw = pairwise_misalignment(sc.goals, sc.weights, sc.conflicts)
     # by hand: customer vs recommender, food 0.1*sqrt(0.8) = 0.089, household 0.9*sqrt(0.6) = 0.697
     assert pw[0, 0, 2] == pytest.approx(0.1 * np.sqrt(0.8)) and pw[1, 0, 2] == pytest.approx(0.9 * np.sqrt(0.6))
-    sb = strange_bedfellows(pw, agents=sc.kinds, areas=["food", "household"])
+    sb = agent_bedfellows(pw, agents=sc.kinds, areas=["food", "household"])
     assert sb[["agent_a", "agent_b", "aligned_area", "opposed_area"]].values.tolist() == [["c", "RS", "food", "household"]]
 
 

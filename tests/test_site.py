@@ -34,7 +34,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from misalign.compendium import site  # noqa: E402
 from misalign.compendium.runner import notebooks  # noqa: E402
 from misalign.compendium.outputs import save_figure, write_results  # noqa: E402
-from misalign.compendium.paths import ROOT  # noqa: E402
+from tests.conftest import ROOT  # noqa: E402
 
 SCREENSHOTS = ROOT / "build" / "screenshots"
 

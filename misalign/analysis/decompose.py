@@ -63,7 +63,7 @@ __all__ = [
     "cross_misalignment",
     "group_decomposition",
     "GroupDecomposition",
-    "strange_bedfellows",
+    "group_bedfellows",
 ]
 
 def _population(goals, weights, conflicts, gname="goals", wname="weights"):
@@ -481,7 +481,7 @@ def group_decomposition(goals, weights, conflicts, groups, *, pairs="distinct", 
 
     See Also
     --------
-    cross_misalignment, strange_bedfellows
+    cross_misalignment, group_bedfellows
 
     Examples
     --------
@@ -536,7 +536,7 @@ def group_decomposition(goals, weights, conflicts, groups, *, pairs="distinct", 
     return GroupDecomposition(labels, sizes, scores, parts, parts.sum(axis=(0, 1)))
 
 
-def strange_bedfellows(goals, weights, conflicts, groups, *, area_names=None, weight_mean="geometric") -> pd.DataFrame:
+def group_bedfellows(goals, weights, conflicts, groups, *, area_names=None, weight_mean="geometric") -> pd.DataFrame:
     r"""Pairs of groups aligned in one area and opposed in another.
 
     For each unordered pair of distinct groups :math:`(a, b)` this reports the
@@ -574,7 +574,7 @@ def strange_bedfellows(goals, weights, conflicts, groups, *, area_names=None, we
     >>> import numpy as np
     >>> food = np.full((3, 3), 0.1) - np.diag([0.1] * 3)
     >>> household = np.array([[0, .5, .9], [.5, 0, .3], [.9, .3, 0]])
-    >>> t = strange_bedfellows([[1, 1], [2, 2], [3, 3]], [[.8, .6], [.9, .7], [1., 1.]],
+    >>> t = group_bedfellows([[1, 1], [2, 2], [3, 3]], [[.8, .6], [.9, .7], [1., 1.]],
     ...                        [food, household], ["c", "R", "RS"], area_names=["food", "household"])
     >>> row = t[(t.group_a == "R") & (t.group_b == "RS")].iloc[0]
     >>> bool(np.isclose(row.opposed_score, 0.3 * np.sqrt(.7))), row.allied_area

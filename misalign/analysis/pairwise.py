@@ -28,7 +28,7 @@ from ..core.validation import (
     check_same_shape,
 )
 
-__all__ = ["pairwise_misalignment", "strange_bedfellows"]
+__all__ = ["pairwise_misalignment", "agent_bedfellows"]
 
 
 def pairwise_misalignment(goals, weights, conflicts, *, weight_mean="geometric", max_agents=2000):
@@ -57,7 +57,7 @@ def pairwise_misalignment(goals, weights, conflicts, *, weight_mean="geometric",
 
     See Also
     --------
-    strange_bedfellows, misalign.area_scores
+    agent_bedfellows, misalign.area_scores
     """
     check_option("weight_mean", weight_mean, WEIGHT_MEANS)
     g = as_goals(goals, "goals", ndim=2)
@@ -78,7 +78,7 @@ def pairwise_misalignment(goals, weights, conflicts, *, weight_mean="geometric",
     return out
 
 
-def strange_bedfellows(pairwise, *, aligned_below=0.1, opposed_above=0.5, agents=None, areas=None):
+def agent_bedfellows(pairwise, *, aligned_below=0.1, opposed_above=0.5, agents=None, areas=None):
     """Pairs of agents aligned in one area and opposed in another.
 
     Parameters

@@ -43,7 +43,7 @@ DEFAULTS = dict(n_agents=100, n_goals=3, n_areas=4, conflict=1.0, weights="all 1
 _PANELS = itertools.count(1)
 
 
-def simulate(rng, *, n_agents: int, n_goals: int, n_areas: int, conflict: float, weights: str,
+def simulate_worlds(rng, *, n_agents: int, n_goals: int, n_areas: int, conflict: float, weights: str,
              pairs: str = "distinct", weight_mean: str = "geometric", runs: int = 200) -> np.ndarray:
     r"""Area scores of ``runs`` random worlds: random goals, constant conflict, random weights.
 
@@ -98,7 +98,7 @@ def simulate(rng, *, n_agents: int, n_goals: int, n_areas: int, conflict: float,
     the two agents hold different goals and 0 otherwise, so half the worlds
     score 1 on average.
 
-    >>> s = simulate(np.random.default_rng(0), n_agents=2, n_goals=2, n_areas=1, conflict=1.0,
+    >>> s = simulate_worlds(np.random.default_rng(0), n_agents=2, n_goals=2, n_areas=1, conflict=1.0,
     ...              weights="all 1", runs=1000)
     >>> sorted(set(s.ravel().tolist())), bool(abs(s.mean() - 0.5) < 0.05)
     ([0.0, 1.0], True)
@@ -154,7 +154,7 @@ class Explorer:
     Parameters
     ----------
     n_agents, n_goals, n_areas, conflict, weights, pairs, weight_mean, runs
-        Starting values; see :func:`simulate`.
+        Starting values; see :func:`simulate_worlds`.
     seed : int
         Seed of every redraw.
 
@@ -207,7 +207,7 @@ class Explorer:
     def redraw(self) -> None:
         """Simulate at the current settings and redraw the figure and its image."""
         settings = self.settings
-        self.scores = simulate(np.random.default_rng(self.seed), runs=self.runs, **settings)
+        self.scores = simulate_worlds(np.random.default_rng(self.seed), runs=self.runs, **settings)
         _draw(self.figure, self.scores, settings)
         buf = io.BytesIO()
         self.figure.savefig(buf, format="png", dpi=100, metadata={"Software": None})

@@ -9,14 +9,13 @@ no timestamp, so that a rebuild with the same parameters gives the same bytes.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import matplotlib
 import pandas as pd
 
 from .. import __version__
+from ..util import atomic_write
 from .paths import figures_dir, output_root, results_dir
 
 # Fixed so that SVG element ids do not depend on a random salt.
@@ -25,15 +24,7 @@ matplotlib.rcParams["svg.hashsalt"] = "misalign"
 
 def _atomic(path: Path, write) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, write)
 
 
 def provenance(notebook: str, params: dict) -> dict:

@@ -32,9 +32,8 @@ import nbformat
 from latex2mathml.converter import convert as _latex2mathml
 
 from .. import __version__
-from .paths import NOTEBOOKS, ROOT
+from .paths import repository
 
-SITE = ROOT / "site"
 ASSETS = Path(__file__).resolve().parent / "site_assets"
 TEMPLATE = "misalign_site"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -436,7 +435,8 @@ def _named_after(p: Path, stems: set[str]) -> bool:
     return any(p.stem == s or p.stem.startswith((s + "_", s + "-")) for s in stems)
 
 
-def notebook_entry(path: Path, root: Path = ROOT) -> NotebookEntry:
+def notebook_entry(path: Path, root: Path | None = None) -> NotebookEntry:
+    root = repository() if root is None else root
     """Title and question (the first markdown cell), figures and tables of one notebook.
 
     A figure belongs to the notebook if its name starts with the notebook's
@@ -549,7 +549,8 @@ def _citation_html(root: Path) -> str:
             '<a href="CITATION.cff">CITATION.cff</a>.</p>')
 
 
-def _index_page(entries: list[NotebookEntry], root: Path = ROOT) -> str:
+def _index_page(entries: list[NotebookEntry], root: Path | None = None) -> str:
+    root = repository() if root is None else root
     items = []
     for e in entries:
         items.append(f'<section class="notebook" id="{e.stem}"><h2><a href="notebooks/{e.stem}.html">'
@@ -566,14 +567,15 @@ def _index_page(entries: list[NotebookEntry], root: Path = ROOT) -> str:
     return _page("misalign compendium", body, root="")
 
 
-def build_site(out: Path | None = None, *, root: Path = ROOT, notebooks_dir: Path | None = None) -> list[Path]:
+def build_site(out: Path | None = None, *, root: Path | None = None, notebooks_dir: Path | None = None) -> list[Path]:
     """Render the notebooks, index and API reference into ``out``; return the pages written.
 
     ``out`` (default ``site/``) is replaced as a whole, so no page from an
     earlier build survives a notebook's removal.
     """
-    out = Path(out or SITE)
-    notebooks_dir = Path(notebooks_dir or (NOTEBOOKS if root == ROOT else root / "notebooks"))
+    root = repository() if root is None else root
+    out = Path(out or root / "site")
+    notebooks_dir = Path(notebooks_dir or root / "notebooks")
     entries = [notebook_entry(p, root) for p in sorted(notebooks_dir.glob("[0-9][0-9]_*.ipynb"))]
     staging = out.with_name(out.name + ".building")
     shutil.rmtree(staging, ignore_errors=True)
@@ -600,15 +602,16 @@ def build_site(out: Path | None = None, *, root: Path = ROOT, notebooks_dir: Pat
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m misalign.site", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=SITE, help="output folder (default: site/)")
+    parser = argparse.ArgumentParser(prog="python -m misalign.compendium.site", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=None, help="output folder (default: site/)")
     args = parser.parse_args(argv)
     try:
         pages = build_site(args.out)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"{len(pages)} pages written to {args.out}; open {args.out / 'index.html'} in a browser")
+    out = pages[0].parent
+    print(f"{len(pages)} pages written to {out}; open {out / 'index.html'} in a browser")
     return 0
 
 

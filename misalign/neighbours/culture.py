@@ -48,7 +48,7 @@ __all__ = [
     "mean_favoured_path",
     "fitnesses",
     "imitator_equilibrium",
-    "simulate",
+    "simulate_learners",
 ]
 
 
@@ -340,7 +340,7 @@ def imitator_equilibrium(cost_ratio: float, gamma: float, n: int) -> float:
     return float((c / (2.0 * g * (1.0 - c) + c)) ** (1.0 / n))
 
 
-def simulate(q: float, gamma: float, n: int, *, n_agents: int, generations: int, rng: np.random.Generator,
+def simulate_learners(q: float, gamma: float, n: int, *, n_agents: int, generations: int, rng: np.random.Generator,
              baseline: float = 0.0, benefit: float = 1.0, cost: float = 0.5) -> pd.DataFrame:
     r"""A seeded individual-based run of the learner/imitator model in a finite group.
 
@@ -403,7 +403,7 @@ def simulate(q: float, gamma: float, n: int, *, n_agents: int, generations: int,
     --------
     Without imitators nothing is random but the environment:
 
-    >>> df = simulate(0.0, 0.5, 2, n_agents=10, generations=3, rng=np.random.default_rng(0))
+    >>> df = simulate_learners(0.0, 0.5, 2, n_agents=10, generations=3, rng=np.random.default_rng(0))
     >>> df.learner_fitness.tolist()   # W0 + D - C = 0 + 1 - 0.5
     [0.5, 0.5, 0.5]
     """

@@ -57,7 +57,10 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy.optimize import linprog
+
+from ..util import require
+
+linprog = require("scipy.optimize", "neighbours", "misalign.neighbours.games (linear programs)").linprog
 
 __all__ = [
     "example_game",

@@ -37,12 +37,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import nnls
 
 from ..core.validation import check_option
+from ..util import require
+
+nnls = require("scipy.optimize", "neighbours", "misalign.neighbours.market (non-negative least squares)").nnls
 
 __all__ = [
-    "METHODS",
+    "FIT_METHODS",
     "combine",
     "sparsity",
     "kkt_violation",
@@ -51,7 +53,7 @@ __all__ = [
     "load_ratings",
 ]
 
-METHODS = ("best_single", "average", "nnls", "simplex")
+FIT_METHODS = ("best_single", "average", "nnls", "simplex")
 
 # Figure 2 of the document counts weights above this as non-zero.
 SPARSITY_THRESHOLD = 1e-6
@@ -179,7 +181,7 @@ def combine(user, agents, method: str = "nnls") -> tuple[np.ndarray, float]:
     >>> combine([1.0, 1.0], [[2.0, 0.0], [0.0, 2.0]], method="best_single")[1]   # (1 + 1) / 2
     1.0
     """
-    check_option("method", method, METHODS)
+    check_option("method", method, FIT_METHODS)
     u, a = _as_market(user, agents)
     if method == "nnls":
         w = _nnls(a.T, u)
@@ -308,7 +310,7 @@ def _folds(d: int, n_folds: int, rng: np.random.Generator) -> list[np.ndarray]:
 
 
 def cross_validated_errors(user, agents, ks, *, n_permutations: int, n_folds: int,
-                           rng: np.random.Generator, methods=METHODS) -> pd.DataFrame:
+                           rng: np.random.Generator, methods=FIT_METHODS) -> pd.DataFrame:
     r"""Held-out error and sparsity of each combination as agents are added (the document's Figures 1-2).
 
     For each of ``n_permutations`` random orders of the agents and each
@@ -337,7 +339,7 @@ def cross_validated_errors(user, agents, ks, *, n_permutations: int, n_folds: in
     rng : numpy.random.Generator
         Source of the orders and the folds.
     methods : sequence of str
-        Any of :data:`METHODS`.
+        Any of :data:`FIT_METHODS`.
 
     Returns
     -------
@@ -373,7 +375,7 @@ def cross_validated_errors(user, agents, ks, *, n_permutations: int, n_folds: in
     u, a = _as_market(user, agents)
     rng = _check_rng(rng)
     for m in methods:
-        check_option("method", m, METHODS)
+        check_option("method", m, FIT_METHODS)
     k_max, d = a.shape
     ks = [int(k) for k in ks]
     for k in ks:
