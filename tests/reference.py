@@ -32,7 +32,11 @@ def conflict_of(conflict, g, h):
     return float(conflict[g - 1][h - 1])
 
 
-def area_score(goals, weights, conflict, pairs="distinct", weight_mean="geometric", normalize=False):
+def area_score(goals, weights, conflict, pairs="distinct", weight_mean="geometric", normalize=False, missing="g0"):
+    """The area score by its definition. ``missing="exclude"`` leaves agents with goal 0 out of the population."""
+    if missing == "exclude":
+        kept = [i for i, g in enumerate(goals) if g != 0]
+        goals, weights = [goals[i] for i in kept], [weights[i] for i in kept]
     n = len(goals)
     if n < 2:
         return 0.0

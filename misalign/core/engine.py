@@ -29,9 +29,12 @@ holds, once each:
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
-from .means import MEANS, feature, harmonic_against, min_against
+from ..util import PerformanceWarning, Progress
+from .means import MEANS, feature, harmonic_against, harmonic_atom_count, min_against
 
 __all__ = [
     "CHUNK",
@@ -52,6 +55,12 @@ __all__ = [
 #: Agents per chunk of the fixed summation order (a population of at most this
 #: many agents is summed purely in agent order).
 CHUNK = 2**16
+
+#: Pair terms of the exact harmonic route above which a PerformanceWarning says
+#: up front how long it will take (about 2 seconds of work), and progress is shown.
+SLOW_PAIR_TERMS = 2 * 10**8
+# Measured cost of one pair term of the harmonic route (seconds), for the estimate.
+_SECONDS_PER_TERM = 1e-8
 
 #: Populations with at least this many goal entries (runs x agents x areas) may
 #: take the compiled path; below it, compiling would cost more than it saves.
@@ -128,7 +137,7 @@ def factorized_pair_sums(weight_mean: str, sums: dict, c: np.ndarray) -> np.ndar
     return total
 
 
-def against(qg, qw, pg, pw, c, weight_mean: str, *, partner=None, order=None, progress=None) -> np.ndarray:
+def against(qg, qw, pg, pw, c, weight_mean: str, *, partner=None, order=None) -> np.ndarray:
     r"""Per query agent :math:`q`, :math:`\sum_j c(g_q, g_j)\, \bar w(w_q, w_j)` over partners ``pg, pw``.
 
     ``c`` is padded (row and column 0 for the null goal). A query agent that is
@@ -152,7 +161,7 @@ def against(qg, qw, pg, pw, c, weight_mean: str, *, partner=None, order=None, pr
             out += coef * feature(left, qw) * (c @ r_sums)[qg]
         return out
     if mean.route == "harmonic":
-        return harmonic_against(qg, qw, pg, pw, c, progress=progress)
+        return _harmonic(qg, qw, pg, pw, c)
     if partner is not None:
         low = min_against(qg, qw, None, None, c, order=order, partner=partner)
     else:
@@ -165,8 +174,22 @@ def against(qg, qw, pg, pw, c, weight_mean: str, *, partner=None, order=None, pr
     return qw * (c @ counts)[qg] + (c @ sums)[qg] - low
 
 
-def ordered_pair_sums(goals: np.ndarray, weights: np.ndarray, conflict: np.ndarray, weight_mean: str,
-                      progress=None) -> np.ndarray:
+def _harmonic(qg, qw, pg, pw, c) -> np.ndarray:
+    """The harmonic route, saying up front when it will be slow and showing progress then."""
+    na, nb = harmonic_atom_count(qg, qw), harmonic_atom_count(pg, pw)
+    terms = na * nb
+    if terms <= SLOW_PAIR_TERMS:
+        return harmonic_against(qg, qw, pg, pw, c)
+    warnings.warn(
+        f"the exact harmonic weight mean pairs {na:,} distinct (goal, weight) values with {nb:,}: {terms:.2g} pair "
+        f"terms, roughly {terms * _SECONDS_PER_TERM:,.0f} s; the geometric, arithmetic and minimum means take "
+        "O(n log n) or less, and rounding the weights (e.g. to 0.01) makes the harmonic one fast",
+        PerformanceWarning, stacklevel=4)
+    with Progress(na, "harmonic weight mean") as bar:
+        return harmonic_against(qg, qw, pg, pw, c, progress=bar.update)
+
+
+def ordered_pair_sums(goals: np.ndarray, weights: np.ndarray, conflict: np.ndarray, weight_mean: str) -> np.ndarray:
     """Sum over ordered pairs of distinct agents of c * weight mean, per run.
 
     ``goals`` and ``weights`` have shape (runs, n); ``conflict`` is the
@@ -182,7 +205,7 @@ def ordered_pair_sums(goals: np.ndarray, weights: np.ndarray, conflict: np.ndarr
     for r in range(runs):
         cr = c if c.ndim == 2 else c[r]
         g, w = goals[r], weights[r]
-        per_agent = against(g, w, g, w, cr, weight_mean, partner=np.ones(g.size, bool), progress=progress)
+        per_agent = against(g, w, g, w, cr, weight_mean, partner=np.ones(g.size, bool))
         out[r] = per_agent.sum()
     return out
 
@@ -199,11 +222,20 @@ def norm_factor(k: int, normalize: bool) -> float:
     return k / (k - 1) if k > 1 else 0.0
 
 
-def scale(pair_sums: np.ndarray, n: int, k: int, pairs: str, normalize: bool) -> np.ndarray:
-    """Scores from pair sums: divide by the number of pairs, then normalize; 0 for fewer than 2 agents."""
-    if n < 2:
+def scale(pair_sums: np.ndarray, n, k: int, pairs: str, normalize: bool) -> np.ndarray:
+    """Scores from pair sums: divide by the number of pairs, then normalize; 0 for fewer than 2 agents.
+
+    ``n`` is the population size, or an array of sizes matching ``pair_sums``
+    (one per run, when each run's population differs).
+    """
+    if np.ndim(n):
+        n = np.asarray(n, dtype=np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            score = np.where(n >= 2, pair_sums / pair_count(n, pairs), 0.0)
+    elif n < 2:
         return np.zeros_like(pair_sums)
-    score = pair_sums / pair_count(n, pairs)
+    else:
+        score = pair_sums / pair_count(n, pairs)
     if normalize:
         score = score * norm_factor(k, normalize)
     return score

@@ -50,6 +50,7 @@ __all__ = [
     "min_against",
     "harmonic_against",
     "ATOM_BLOCK",
+    "harmonic_atom_count",
 ]
 
 # Harmonic-mean atoms are paired in blocks of at most this many entries, which

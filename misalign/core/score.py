@@ -45,6 +45,7 @@ from . import engine
 from .means import WEIGHT_MEANS
 from .validation import (
     AREA_MEANS,
+    MISSING,
     PAIRS,
     as_conflict,
     as_conflict_list,
@@ -158,7 +159,8 @@ def combine_areas(scores, area_mean: str = "arithmetic", axis: int = -1):
     return float(out) if np.ndim(out) == 0 else out
 
 
-def area_scores_batch(goals, weights, conflicts, *, pairs="distinct", weight_mean="geometric", normalize=False):
+def area_scores_batch(goals, weights, conflicts, *, pairs="distinct", weight_mean="geometric", normalize=False,
+                      missing="g0"):
     """Area scores of many populations at once (for Monte Carlo runs).
 
     Parameters
@@ -167,7 +169,7 @@ def area_scores_batch(goals, weights, conflicts, *, pairs="distinct", weight_mea
     weights : array_like of float, shape (runs, n_agents, n_areas)
     conflicts : sequence of array_like
         One matrix per area, each (k, k) shared by all runs or (runs, k, k).
-    pairs, weight_mean, normalize
+    pairs, weight_mean, normalize, missing
         As in :func:`area_misalignment`.
 
     Returns
@@ -178,9 +180,10 @@ def area_scores_batch(goals, weights, conflicts, *, pairs="distinct", weight_mea
     --------
     area_scores : the same for a single population.
     """
-    fast = _fast_scores(goals, weights, conflicts, pairs, weight_mean, normalize)
+    fast = _fast_scores(goals, weights, conflicts, pairs, weight_mean, normalize) if missing == "g0" else None
     if fast is not None:
         return fast
+    check_option("missing", missing, MISSING)
     check_option("pairs", pairs, PAIRS)
     check_option("weight_mean", weight_mean, WEIGHT_MEANS)
     g = as_goals(goals, "goals", ndim=3)
@@ -198,12 +201,14 @@ def area_scores_batch(goals, weights, conflicts, *, pairs="distinct", weight_mea
         k = c.shape[-1]
         check_goal_range(g[:, :, j], k, "goals", area=j)
         sums = engine.ordered_pair_sums(g[:, :, j], w[:, :, j], c, weight_mean)
-        out[:, j] = engine.scale(sums, n, k, pairs, normalize)
+        size = n if missing == "g0" else np.count_nonzero(g[:, :, j], axis=1)
+        out[:, j] = engine.scale(sums, size, k, pairs, normalize)
     return out
 
 
 def misalignment_batch(
-    goals, weights, conflicts, *, pairs="distinct", weight_mean="geometric", area_mean="arithmetic", normalize=False
+    goals, weights, conflicts, *, pairs="distinct", weight_mean="geometric", area_mean="arithmetic", normalize=False,
+    missing="g0",
 ):
     """Population scores of many populations at once: shape (runs,).
 
@@ -213,11 +218,13 @@ def misalignment_batch(
     area_scores_batch : the per-area scores this combines.
     """
     check_option("area_mean", area_mean, AREA_MEANS)
-    scores = area_scores_batch(goals, weights, conflicts, pairs=pairs, weight_mean=weight_mean, normalize=normalize)
+    scores = area_scores_batch(goals, weights, conflicts, pairs=pairs, weight_mean=weight_mean, normalize=normalize,
+                               missing=missing)
     return combine_areas(scores, area_mean, axis=1)
 
 
-def area_misalignment(goals, weights, conflict, *, pairs="distinct", weight_mean="geometric", normalize=False) -> float:
+def area_misalignment(goals, weights, conflict, *, pairs="distinct", weight_mean="geometric", normalize=False,
+                      missing="g0") -> float:
     r"""Misalignment of a population in one problem area, :math:`\Pr(0 \mid \mathcal{A}, p)`.
 
     .. math::
@@ -248,6 +255,11 @@ def area_misalignment(goals, weights, conflict, *, pairs="distinct", weight_mean
     normalize : bool
         Rescale by :math:`k/(k-1)` as Jang et al. (2017) do, so that the
         with-replacement maximum is 1; an area with one goal scores 0.
+    missing : {"g0", "exclude"}
+        What goal 0 means. ``"g0"`` (the paper's reading) keeps the agent in the
+        population with the null goal, which conflicts with nothing;
+        ``"exclude"`` leaves it out of the area's population (non-response), so
+        the score averages over the pairs of agents that hold a goal.
 
     Returns
     -------
@@ -291,11 +303,12 @@ def area_misalignment(goals, weights, conflict, *, pairs="distinct", weight_mean
         raise ValueError(f"conflict must be a single k x k matrix; got shape {c.shape}")
     check_goal_range(g, c.shape[0], "goals")
     out = area_scores_batch(g[None, :, None], w[None, :, None], [c], pairs=pairs, weight_mean=weight_mean,
-                            normalize=normalize)
+                            normalize=normalize, missing=missing)
     return float(out[0, 0])
 
 
-def area_scores(goals, weights, conflicts: Sequence, *, pairs="distinct", weight_mean="geometric", normalize=False):
+def area_scores(goals, weights, conflicts: Sequence, *, pairs="distinct", weight_mean="geometric", normalize=False,
+                missing="g0"):
     """One misalignment score per problem area.
 
     Parameters
@@ -304,7 +317,7 @@ def area_scores(goals, weights, conflicts: Sequence, *, pairs="distinct", weight
     weights : array_like of float, shape (n_agents, n_areas)
     conflicts : sequence of array_like
         One (k_j, k_j) matrix per area; areas may have different k.
-    pairs, weight_mean, normalize
+    pairs, weight_mean, normalize, missing
         As in :func:`area_misalignment`.
 
     Returns
@@ -320,7 +333,8 @@ def area_scores(goals, weights, conflicts: Sequence, *, pairs="distinct", weight
     --------
     area_misalignment, misalignment
     """
-    if isinstance(goals, np.ndarray) and isinstance(weights, np.ndarray) and goals.ndim == 2 == weights.ndim:
+    if missing == "g0" and isinstance(goals, np.ndarray) and isinstance(weights, np.ndarray) \
+            and goals.ndim == 2 == weights.ndim:
         fast = _fast_scores(goals[None], weights[None], conflicts, pairs, weight_mean, normalize)
         if fast is not None:
             return fast[0]
@@ -330,12 +344,14 @@ def area_scores(goals, weights, conflicts: Sequence, *, pairs="distinct", weight
     cs = as_conflict_list(conflicts, g.shape[1])
     for j, c in enumerate(cs):
         check_goal_range(g[:, j], c.shape[-1], "goals", area=j)
-    out = area_scores_batch(g[None], w[None], cs, pairs=pairs, weight_mean=weight_mean, normalize=normalize)
+    out = area_scores_batch(g[None], w[None], cs, pairs=pairs, weight_mean=weight_mean, normalize=normalize,
+                            missing=missing)
     return out[0]
 
 
 def misalignment(
-    goals, weights, conflicts, *, pairs="distinct", weight_mean="geometric", area_mean="arithmetic", normalize=False
+    goals, weights, conflicts, *, pairs="distinct", weight_mean="geometric", area_mean="arithmetic", normalize=False,
+    missing="g0",
 ) -> float:
     r"""Population misalignment over all problem areas, :math:`\Pr(0 \mid \mathcal{A}, \mathcal{P})`.
 
@@ -352,7 +368,7 @@ def misalignment(
     weights : array_like of float, shape (n_agents, n_areas)
     conflicts : sequence of array_like
         One (k_j, k_j) matrix per area.
-    pairs, weight_mean, normalize
+    pairs, weight_mean, normalize, missing
         As in :func:`area_misalignment`.
     area_mean : {"arithmetic", "geometric", "harmonic", "min", "max"}
         How area scores combine; see :func:`combine_areas`.
@@ -393,5 +409,6 @@ def misalignment(
     0.26
     """
     check_option("area_mean", area_mean, AREA_MEANS)
-    scores = area_scores(goals, weights, conflicts, pairs=pairs, weight_mean=weight_mean, normalize=normalize)
+    scores = area_scores(goals, weights, conflicts, pairs=pairs, weight_mean=weight_mean, normalize=normalize,
+                         missing=missing)
     return combine_areas(scores, area_mean)

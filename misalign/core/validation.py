@@ -10,6 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 PAIRS = ("distinct", "with_replacement")
+#: What the null goal means: the paper's g0 (in the population, conflicting with
+#: nothing), or "exclude" (not in that area's population: non-response).
+MISSING = ("g0", "exclude")
 AREA_MEANS = ("arithmetic", "geometric", "harmonic", "min", "max")
 
 # Conflict matrices typed by hand or read from text are symmetric to the last

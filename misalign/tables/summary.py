@@ -1,0 +1,437 @@
+r"""The reduction of a long agents table: each chunk of rows to a small summary that merges exactly.
+
+For every group (of the ``by`` columns) and slot (an area's null goal or one of
+its goals) a summary holds the number of rows, the exact sums
+(:class:`misalign.core.exact.ExactSums`) of the features the weight mean needs
+(:math:`w` or :math:`\sqrt w`), and, for the minimum, maximum and harmonic
+means, the count of every (slot, weight) atom. It also holds the set of agents
+seen in each (group, area), to count distinct agents and find repeated
+(agent, area) rows, and every problem found, with how many rows have it and
+one example. Summaries of disjoint rows merge exactly and in any order, so the
+score does not depend on how the rows were split.
+
+Every row is checked, and every problem counted, before anything is scored;
+nothing is dropped or coerced. See :func:`raise_problems` for the messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..core.exact import ExactSums
+from ..core.means import MEANS, feature
+from ..core.validation import MISSING
+from .conflicts import Areas
+from .labels import Invalid, agent_ids, canonical_many, explain_near_miss, numbers, show
+
+__all__ = ["AGENT_COLUMNS", "MISSING", "Task", "Summary", "summarize", "raise_problems", "MAX_GROUP_BYTES"]
+
+AGENT_COLUMNS = ("agent", "area", "goal", "weight")
+#: The largest per-group sums held at once (groups x slots x 8 bytes x features).
+MAX_GROUP_BYTES = 1 << 30
+# Rows per block inside a chunk: temporaries stay in cache.
+_BLOCK_ROWS = 1 << 15
+# A merged agent bitmap may be this much sparser than the ids it holds before
+# the exact sorted-array representation takes over.
+_BITMAP_SLACK = 8
+# Messages shown at most; the rest are counted.
+_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Task:
+    """What every chunk is reduced for."""
+
+    areas: Areas
+    by: tuple
+    weight_mean: str
+    missing: str = "g0"
+
+    @property
+    def features(self) -> tuple:
+        mean = MEANS[self.weight_mean]
+        return tuple(f for f in mean.features if f != "count")
+
+    @property
+    def atoms(self) -> bool:
+        return not MEANS[self.weight_mean].factorized
+
+
+# --------------------------------------------------------------------------- agent sets
+
+class AgentSet:
+    """The distinct agent ids of one group and area: a bitmap or a sorted array.
+
+    A bitmap starts at ``lo`` (a multiple of 8) and holds bit ``i`` for id
+    ``lo + i``; it is used while ids are dense integers. Any other set is a
+    sorted array of unique ids, exact for every id type.
+    """
+
+    __slots__ = ("lo", "bits", "ids", "count")
+
+    def __init__(self, *, lo=None, bits=None, ids=None, count=None):
+        self.lo, self.bits, self.ids = lo, bits, ids
+        self.count = int(count if count is not None else (ids.size if ids is not None
+                                                          else np.bitwise_count(bits).sum()))
+
+    def as_ids(self) -> np.ndarray:
+        if self.ids is not None:
+            return self.ids
+        return self.lo + np.flatnonzero(np.unpackbits(self.bits))
+
+    def merge(self, other: "AgentSet") -> tuple["AgentSet", int, object]:
+        """Union, the number of ids in both, and one such id (or None)."""
+        if self.bits is not None and other.bits is not None:
+            lo = min(self.lo, other.lo)
+            hi = max(self.lo + 8 * self.bits.size, other.lo + 8 * other.bits.size)
+            if hi - lo <= _BITMAP_SLACK * (self.count + other.count) + (1 << 20):
+                out = np.zeros((hi - lo) // 8, dtype=np.uint8)
+                a = (self.lo - lo) // 8
+                out[a:a + self.bits.size] = self.bits
+                b = (other.lo - lo) // 8
+                seg = out[b:b + other.bits.size]
+                both = seg & other.bits
+                overlap = int(np.bitwise_count(both).sum())
+                example = None
+                if overlap:
+                    example = other.lo + int(np.flatnonzero(np.unpackbits(both))[0])
+                seg |= other.bits
+                return AgentSet(lo=lo, bits=out, count=self.count + other.count - overlap), overlap, example
+        x, y = self.as_ids(), other.as_ids()
+        if (x.dtype == object) != (y.dtype == object):  # integer ids meet text ids: all are text
+            x, y = _as_text(x), _as_text(y)
+        both = np.intersect1d(x, y, assume_unique=True)
+        union = np.union1d(x, y)
+        return AgentSet(ids=union), int(both.size), (both[0] if both.size else None)
+
+
+def _as_text(ids: np.ndarray) -> np.ndarray:
+    if ids.dtype == object:
+        return ids
+    return np.sort(np.array([str(i) for i in ids.tolist()], dtype=object))
+
+
+def _dense_span(agent: np.ndarray, n_blocks: int) -> tuple[int, int] | None:
+    """(lo, span) of a bitmap over integer ids if it is small for these rows, else None."""
+    if agent.dtype.kind not in "iu" or not agent.size:
+        return None
+    lo = int(agent.min())
+    lo -= lo % 8
+    span = int(agent.max()) - lo + 1
+    span += -span % 8
+    return (lo, span) if n_blocks * span <= 8 * agent.size + (1 << 16) else None
+
+
+def _agent_sets(agent: np.ndarray, block: np.ndarray, n_blocks: int):
+    """Agent sets per (group, area) block, the surplus (duplicate) rows, and the first duplicate row."""
+    dense = _dense_span(agent, n_blocks)
+    if dense:
+        lo, span = dense
+        seen = np.bincount(block * span + (agent - lo), minlength=n_blocks * span)
+        surplus = int(agent.size - np.count_nonzero(seen))
+        present = (seen > 0).reshape(n_blocks, span)
+        bits = np.packbits(present, axis=1)
+        sets = {int(b): AgentSet(lo=lo, bits=bits[b].copy()) for b in np.flatnonzero(present.any(axis=1))}
+    else:
+        keys = pd.DataFrame({"b": block, "a": agent})
+        dup = keys.duplicated().to_numpy()
+        surplus = int(dup.sum())
+        sets = {int(b): AgentSet(ids=np.sort(ids.to_numpy())) for b, ids in keys[~dup].groupby("b", sort=True)["a"]}
+    first = None
+    if surplus:
+        keys = pd.DataFrame({"b": block, "a": agent})
+        first = int(np.argmax(keys.duplicated().to_numpy()))
+    return sets, surplus, first
+
+
+# --------------------------------------------------------------------------- summaries
+
+class Summary:
+    """What some rows contribute; summaries of disjoint rows merge exactly, in any order."""
+
+    def __init__(self, task: Task):
+        self.task = task
+        self.counts: dict = {}  # group -> int64 (slots,) rows per slot
+        self.sums: dict = {}  # group -> {feature: ExactSums(slots)}
+        self.atoms: dict = {}  # group -> {(slot, weight): count}
+        self.agents: dict = {}  # (group, area index) -> AgentSet
+        self.problems: dict = {}  # key -> [rows, example]
+        self.rows = 0
+
+    def problem(self, key, rows: int, example) -> None:
+        entry = self.problems.setdefault(key, [0, example])
+        entry[0] += rows
+        if entry[1] is not example and example and "low" in example:  # the range of values over every row
+            entry[1] = {**entry[1], "low": min(entry[1]["low"], example["low"]),
+                        "high": max(entry[1]["high"], example["high"])}
+
+    def merge(self, other: "Summary") -> "Summary":
+        self.rows += other.rows
+        for key, (rows, example) in other.problems.items():
+            self.problem(key, rows, example)
+        # Agent sets keep merging after a problem, so that every duplicate is counted.
+        for key, agents in other.agents.items():
+            if key in self.agents:
+                agents, overlap, example = self.agents[key].merge(agents)
+                if overlap:
+                    self.problem(("duplicate", key[1]), overlap, {"agent": _python(example)})
+            self.agents[key] = agents
+        if self.problems:
+            self.counts, self.sums, self.atoms = {}, {}, {}
+            return self
+        for g, c in other.counts.items():
+            self.counts[g] = self.counts[g] + c if g in self.counts else c
+        for g, sums in other.sums.items():
+            if g in self.sums:
+                for name, s in sums.items():
+                    self.sums[g][name].merge(s)
+            else:
+                self.sums[g] = sums
+        for g, atoms in other.atoms.items():
+            mine = self.atoms.setdefault(g, {})
+            for key, count in atoms.items():
+                mine[key] = mine.get(key, 0) + count
+        _check_group_memory(self)
+        return self
+
+
+def _python(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _check_group_memory(summary: Summary) -> None:
+    per_group = summary.task.areas.slots * 8 * (1 + len(summary.task.features))
+    need = per_group * len(summary.counts)
+    if need > MAX_GROUP_BYTES:
+        by = ", ".join(summary.task.by)
+        raise ValueError(f"by=[{by}] splits the agents into {len(summary.counts):,} groups or more, whose sums over "
+                         f"{summary.task.areas.slots:,} goal slots need {need / 2**30:.1f} GiB, above the limit of "
+                         f"{MAX_GROUP_BYTES / 2**30:.0f} GiB; expected columns with fewer distinct values "
+                         "(a time step, a region, a cohort)")
+
+
+def summarize(frame: pd.DataFrame, task: Task, place) -> Summary:
+    """Reduce one chunk of the agents table (raw columns) to a :class:`Summary`.
+
+    ``place(row label)`` says where a row is, for messages ("line 7 of a.csv").
+    """
+    out = Summary(task)
+    areas = task.areas
+    m, slots = len(areas.labels), areas.slots
+    rows = len(frame)
+    out.rows = rows
+    if rows == 0:
+        return out
+    index = frame.index
+
+    # agents and groups: a value on every row
+    agent = agent_ids(frame["agent"])
+
+    def where(i) -> dict:
+        return {"place": place(index[i]), "agent": _python(agent[i])}
+
+    gone = np.array([a is None for a in agent], dtype=bool) if agent.dtype == object else np.zeros(rows, bool)
+    empty_columns = [("agent", gone)]
+    group_code = np.zeros(rows, dtype=np.int64)
+    groups: list = [()]
+    bad_groups: list = []
+    if task.by:
+        parts = []
+        for col in task.by:
+            codes, labels = canonical_many(frame[col], goal=False)
+            missing = codes < 0
+            empty_columns.append((col, missing))
+            for c, lab in enumerate(labels):
+                if isinstance(lab, Invalid):
+                    bad_groups.append((col, lab, codes == c))
+            gone |= missing | np.isin(codes, [c for c, lab in enumerate(labels) if isinstance(lab, Invalid)])
+            parts.append((np.maximum(codes, 0), labels))
+        combined = np.zeros(rows, dtype=np.int64)
+        for codes, labels in parts:
+            combined = combined * max(1, len(labels)) + codes
+        uniq, group_code = np.unique(combined, return_inverse=True)
+        group_code = group_code.ravel()
+        groups = []
+        for u in uniq.tolist():
+            key = []
+            for codes, labels in reversed(parts):
+                u, c = divmod(u, max(1, len(labels)))
+                key.append(labels[c] if labels else None)
+            groups.append(tuple(reversed(key)))
+    n_groups = len(groups)
+
+    # areas and goals: every label by the rules, every goal listed for its area
+    acodes, alabels = canonical_many(frame["area"], goal=False)
+    area_of_code = np.full(len(alabels) + 1, -1, dtype=np.int64)
+    for c, lab in enumerate(alabels):
+        hit = None
+        if isinstance(lab, Invalid):
+            hit = acodes == c
+            out.problem(("area label", show(lab), lab.what), int(hit.sum()), where(int(np.argmax(hit))))
+        elif lab in areas.index:
+            area_of_code[c] = areas.index[lab]
+        else:
+            hit = acodes == c
+            out.problem(("area", lab), int(hit.sum()), where(int(np.argmax(hit))))
+    no_area = acodes < 0
+    if no_area.any():
+        out.problem(("missing", "area"), int(no_area.sum()), where(int(np.argmax(no_area))))
+    area_id = area_of_code[acodes]  # -1: missing or bad area
+    for col, empty in empty_columns:
+        for j in np.unique(area_id[empty]).tolist():
+            hit = empty & (area_id == j)
+            out.problem(("missing", col, areas.labels[j] if j >= 0 else None), int(hit.sum()),
+                        where(int(np.argmax(hit))))
+    for col, lab, bad in bad_groups:
+        for j in np.unique(area_id[bad]).tolist():
+            hit = bad & (area_id == j)
+            out.problem(("by", col, show(lab), lab.what, areas.labels[j] if j >= 0 else None), int(hit.sum()),
+                        where(int(np.argmax(hit))))
+    gcodes, glabels = canonical_many(frame["goal"], goal=True)
+    # slot of every (area id, goal code): offset + goal id; offset alone for the null goal; -1 bad label; -2 not listed
+    table = np.full((m, len(glabels) + 1), -1, dtype=np.int64)
+    for j in range(m):
+        ids = {g: i + 1 for i, g in enumerate(areas.goals[j])}
+        row = [-1 if isinstance(lab, Invalid) else ids.get(lab, -2 - areas.offsets[j]) for lab in glabels]
+        table[j, :-1] = areas.offsets[j] + np.array(row, dtype=np.int64)
+        table[j, :-1][[isinstance(lab, Invalid) for lab in glabels]] = -1
+        table[j, -1] = areas.offsets[j]  # code -1: the null goal
+    slot = np.where(area_id >= 0, table[np.maximum(area_id, 0), gcodes], -3)
+    bad_goal = (slot == -1) | (slot == -2)
+    if bad_goal.any():
+        for j in np.unique(area_id[bad_goal]).tolist():
+            in_area = bad_goal & (area_id == j)
+            for c in np.unique(gcodes[in_area]).tolist():
+                hit = in_area & (gcodes == c)
+                lab = glabels[c]
+                i = int(np.argmax(hit))
+                if isinstance(lab, Invalid):
+                    key = ("goal label", areas.labels[j], show(lab), lab.what)
+                else:
+                    key = ("goal", areas.labels[j], lab)
+                out.problem(key, int(hit.sum()), where(i))
+
+    # weights: a number in [0, 1] where given; required where a goal is held
+    w, not_number = numbers(frame["weight"])
+    valid_slot = slot >= 0
+    held = valid_slot & (slot != areas.offsets[np.maximum(area_id, 0)])
+    nan = np.isnan(w) & ~not_number
+    out_of_range = ~np.isnan(w) & ((w < 0) | (w > 1))
+    for kind, wrong in (("missing", nan & held), ("text", not_number), ("range", out_of_range)):
+        if not wrong.any():
+            continue
+        for j in np.unique(area_id[wrong]).tolist():
+            hit = wrong & (area_id == j)
+            i = int(np.argmax(hit))
+            example = where(i)
+            example["value"] = frame["weight"].iloc[i]
+            if kind == "range":
+                example["low"], example["high"] = float(w[hit].min()), float(w[hit].max())
+            area_label = areas.labels[j] if j >= 0 else None
+            out.problem(("weight", kind, area_label), int(hit.sum()), example)
+
+    # agent sets per (group, area), over every row with an agent, a group and an area
+    keep = ~gone & (area_id >= 0)
+    block = group_code * m + area_id
+    if keep.any():
+        sets, surplus, first = _agent_sets(agent[keep], block[keep], n_groups * m)
+        for b, agent_set in sets.items():
+            gi, j = divmod(b, m)
+            out.agents[(groups[gi], j)] = agent_set
+        if surplus:
+            i = int(np.flatnonzero(keep)[first])
+            example = where(i)
+            out.problem(("duplicate", int(area_id[i])), surplus, example)
+    if out.problems:
+        return out
+
+    # sums: rows per slot, exact feature sums, atoms
+    w = np.where(np.isnan(w), 0.0, w)
+    counts = np.bincount(group_code * slots + slot, minlength=n_groups * slots).reshape(n_groups, slots)
+    order = np.argsort(group_code, kind="stable") if n_groups > 1 else None
+    bounds = np.searchsorted(group_code[order], np.arange(n_groups + 1)) if n_groups > 1 else [0, rows]
+    for gi, g in enumerate(groups):
+        out.counts[g] = counts[gi]
+        out.sums[g] = {name: ExactSums(slots) for name in task.features}
+        take = slice(bounds[gi], bounds[gi + 1]) if order is None else order[bounds[gi]:bounds[gi + 1]]
+        g_slot, g_w = slot[take], w[take]
+        for lo in range(0, g_slot.size, _BLOCK_ROWS):
+            for name, sums in out.sums[g].items():
+                sums.add(g_slot[lo:lo + _BLOCK_ROWS], feature(name, g_w[lo:lo + _BLOCK_ROWS]))
+    if task.atoms:
+        atoms = pd.DataFrame({"g": group_code[held], "slot": slot[held], "w": w[held]}).value_counts(sort=False)
+        for (gi, s, weight), count in atoms.items():
+            out.atoms.setdefault(groups[int(gi)], {})[(int(s), float(weight))] = int(count)
+    _check_group_memory(out)
+    return out
+
+
+# --------------------------------------------------------------------------- messages
+
+_ORDER = {"missing": 0, "by": 1, "area label": 2, "area": 3, "goal label": 4, "goal": 5, "weight": 6, "duplicate": 7}
+
+
+def _at(example) -> str:
+    if not example:
+        return ""
+    bits = []
+    if example.get("agent") is not None:
+        bits.append(f"agent {show(example['agent'])}")
+    if example.get("place"):
+        bits.append(example["place"])
+    return f" (e.g. {', '.join(bits)})" if bits else ""
+
+
+def raise_problems(problems: dict, areas: Areas) -> None:
+    """Raise one :class:`ValueError` listing the problems of the agents table, most basic first."""
+    messages = []
+    for key, (rows, example) in sorted(problems.items(), key=lambda kv: (_ORDER[kv[0][0]], repr(kv[0]))):
+        kind = key[0]
+        n = f"{rows:,} row{'s' if rows != 1 else ''}"
+        if kind == "missing":
+            where = f" in area {show(key[2])}" if len(key) > 2 and key[2] is not None else ""
+            messages.append(f"column {key[1]!r} is empty on {n}{where}{_at(example)}; expected a value on every row")
+        elif kind == "by":
+            where = f" in area {show(key[4])}" if key[4] is not None else ""
+            messages.append(f"column {key[1]!r} has {key[2]}{where} on {n} ({key[3]}){_at(example)}; expected group "
+                            "values that are strings or whole numbers")
+        elif kind == "area label":
+            messages.append(f"column 'area' has {key[1]} on {n} ({key[2]}){_at(example)}; expected an area label "
+                            "(a string or a whole number)")
+        elif kind == "area":
+            known = ", ".join(show(a) for a in areas.labels[:12]) + (", ..." if len(areas.labels) > 12 else "")
+            near = explain_near_miss(key[1], areas.labels)
+            messages.append(f"column 'area' has {show(key[1])} on {n}{_at(example)}, an area the conflicts table "
+                            f"does not list{near}; it lists {known}")
+        elif kind == "goal label":
+            messages.append(f"column 'goal' has {key[2]} in area {show(key[1])} on {n} ({key[3]}){_at(example)}; "
+                            "expected a goal label (a string or a whole number; 0 or empty = no goal)")
+        elif kind == "goal":
+            goals = areas.goals[areas.index[key[1]]]
+            known = ", ".join(show(g) for g in goals[:12]) + (", ..." if len(goals) > 12 else "")
+            near = explain_near_miss(key[2], goals)
+            messages.append(f"column 'goal' has {show(key[2])} in area {show(key[1])} on {n}{_at(example)}, a goal "
+                            f"the conflicts table does not list for that area{near}; goals there: {known} "
+                            "(0 or empty = no goal)")
+        elif kind == "weight":
+            what, area = key[1], key[2]
+            where = f" in area {show(area)}" if area is not None else ""
+            if what == "missing":
+                messages.append(f"column 'weight' is empty on {n} that hold a goal{where}{_at(example)}; expected "
+                                "a weight in [0, 1]")
+            elif what == "text":
+                messages.append(f"column 'weight' has {show(example['value'])}{where} on {n}{_at(example)}, which "
+                                "is not a number; expected a weight in [0, 1] (or an empty cell where no goal is held)")
+            else:
+                span = (f"value {example['low']!r}" if example["low"] == example["high"]
+                        else f"values from {example['low']!r} to {example['high']!r}")
+                messages.append(f"column 'weight' is outside [0, 1] on {n}{where}: {span}{_at(example)}; "
+                                "expected a weight in [0, 1] (rescale other scales first, e.g. (x - 1) / 4 for 1-5)")
+        else:
+            messages.append(f"{n} repeat an (agent, area) pair in area {show(areas.labels[key[1]])}{_at(example)}; "
+                            "expected one row per agent and area")
+    more = f"; and {len(messages) - _SHOWN} more problems" if len(messages) > _SHOWN else ""
+    raise ValueError("agents table: " + "; ".join(messages[:_SHOWN]) + more)
