@@ -392,9 +392,13 @@ def test_labels_are_compared_after_nfc_and_near_misses_are_explained(survey):
     pd.testing.assert_frame_equal(score_frame(agents, conflicts), expected, check_exact=True)
     agents.loc[2, "goal"] = "Caf\u00e9 "
     message = _message(agents, conflicts)
-    assert "'Café ' ('Caf\\xe9 ')" in message and "only by surrounding spaces" not in message
-    assert "differs from the label 'café' ('caf\\xe9') only by upper/lower case" in message or \
-        "only by" in message
+    assert ("column 'goal' has 'Café ' ('Caf\\xe9 ') in area 'health' on 1 row (e.g. agent 1, row 2), a goal the "
+            "conflicts table does not list for that area (it differs from the label 'café' ('caf\\xe9') only by "
+            "surrounding spaces and upper/lower case)") in message
+    agents.loc[2, "goal"] = "caf\u00e9\u00a0"  # a non-breaking space, shown escaped
+    assert "('caf\\xe9\\xa0') in area 'health'" in _message(agents, conflicts)
+    agents.loc[2, "goal"] = "\uff43af\u00e9"  # a full-width c
+    assert "only by look-alike Unicode characters" in _message(agents, conflicts)
 
 
 def test_out_of_range_weights_give_their_count_and_range(survey):
@@ -504,3 +508,16 @@ def test_no_warning_escapes_a_clean_run(survey):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         score_frame(agents, conflicts, weight_mean="harmonic")
+
+
+def test_many_distinct_goal_labels_take_the_pair_lookup_with_the_same_result(survey, monkeypatch):
+    from misalign.tables import summary
+
+    agents, conflicts = survey
+    expected = score_frame(agents, conflicts)
+    agents.loc[8, "goal"] = "unlisted"
+    message = _message(agents, conflicts)
+    monkeypatch.setattr(summary, "_TABLE_ENTRIES", 0)  # the path taken for very many distinct labels
+    assert _message(agents, conflicts) == message
+    agents.loc[8, "goal"] = "NA"
+    pd.testing.assert_frame_equal(score_frame(agents, conflicts), expected, check_exact=True)

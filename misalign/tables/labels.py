@@ -194,24 +194,40 @@ def show(label) -> str:
 
 
 def explain_near_miss(label, known) -> str:
-    """Why ``label`` may not match a listed label that looks like it; "" if none looks alike."""
+    """Why ``label`` may not match a listed label that looks like it; "" if none looks alike.
+
+    Looks alike: equal after removing surrounding spaces, ignoring case and
+    reading compatibility characters (NFKC: a non-breaking space, a
+    full-width digit, a ligature) as their plain forms.
+
+    Examples
+    --------
+    >>> explain_near_miss("Yes ", ["yes", "no"])
+    " (it differs from the label 'yes' only by surrounding spaces and upper/lower case)"
+    """
     if not isinstance(label, str):
         return ""
+
     def squash(s):
         return unicodedata.normalize("NFKC", str(s)).casefold().strip()
+
     near = [k for k in known if str(k) != label and squash(k) == squash(label)]
     if not near:
         return ""
     other = near[0]
-    other_text = str(other)
-    if other_text.strip() == label.strip():
-        why = "surrounding spaces"
-    elif other_text.casefold() == label.casefold():
-        why = "upper/lower case"
+    a, b = label, str(other)
+    why = []
+    if a != a.strip() or b != b.strip():
+        why.append("surrounding spaces")
+    a, b = a.strip(), b.strip()
+    if a.casefold() != b.casefold() or a == b:
+        pass
     else:
-        why = "different Unicode characters that look alike"
+        why.append("upper/lower case")
+    if unicodedata.normalize("NFKC", a) != a or unicodedata.normalize("NFKC", b) != b:
+        why.append("look-alike Unicode characters")
     kind = "the number" if isinstance(other, int) else "the label"
-    return f" (it differs from {kind} {show(other)} only by {why})"
+    return f" (it differs from {kind} {show(other)} only by {' and '.join(why) or 'its spelling'})"
 
 
 def numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -291,15 +291,8 @@ def summarize(frame: pd.DataFrame, task: Task, place) -> Summary:
             out.problem(("by", col, show(lab), lab.what, areas.labels[j] if j >= 0 else None), int(hit.sum()),
                         where(int(np.argmax(hit))))
     gcodes, glabels = canonical_many(frame["goal"], goal=True)
-    # slot of every (area id, goal code): offset + goal id; offset alone for the null goal; -1 bad label; -2 not listed
-    table = np.full((m, len(glabels) + 1), -1, dtype=np.int64)
-    for j in range(m):
-        ids = {g: i + 1 for i, g in enumerate(areas.goals[j])}
-        row = [-1 if isinstance(lab, Invalid) else ids.get(lab, -2 - areas.offsets[j]) for lab in glabels]
-        table[j, :-1] = areas.offsets[j] + np.array(row, dtype=np.int64)
-        table[j, :-1][[isinstance(lab, Invalid) for lab in glabels]] = -1
-        table[j, -1] = areas.offsets[j]  # code -1: the null goal
-    slot = np.where(area_id >= 0, table[np.maximum(area_id, 0), gcodes], -3)
+    # slot of every row: offset + goal id; the offset alone for the null goal; -1 a bad label; -2 not listed
+    slot = _slots(area_id, gcodes, glabels, areas)
     bad_goal = (slot == -1) | (slot == -2)
     if bad_goal.any():
         for j in np.unique(area_id[bad_goal]).tolist():
@@ -367,6 +360,41 @@ def summarize(frame: pd.DataFrame, task: Task, place) -> Summary:
             out.atoms.setdefault(groups[int(gi)], {})[(int(s), float(weight))] = int(count)
     _check_group_memory(out)
     return out
+
+
+# Largest (areas x distinct goal labels) lookup table built per chunk; beyond it
+# only the (area, goal) pairs present are looked up.
+_TABLE_ENTRIES = 1 << 20
+
+
+def _slot_of(j: int, lab, areas: Areas, ids: dict) -> int:
+    if isinstance(lab, Invalid):
+        return -1
+    i = ids.get(lab)
+    return -2 if i is None else int(areas.offsets[j]) + i
+
+
+def _slots(area_id: np.ndarray, gcodes: np.ndarray, glabels: list, areas: Areas) -> np.ndarray:
+    """Each row's slot (-1 invalid goal label, -2 goal not listed for its area, -3 bad area)."""
+    m, width = len(areas.labels), len(glabels) + 1
+    ids = [{g: i + 1 for i, g in enumerate(goals)} for goals in areas.goals]
+    if m * width <= _TABLE_ENTRIES:
+        table = np.empty((m, width), dtype=np.int64)
+        for j in range(m):
+            table[j, :-1] = [_slot_of(j, lab, areas, ids[j]) for lab in glabels]
+            table[j, -1] = areas.offsets[j]  # code -1: the null goal
+        return np.where(area_id >= 0, table[np.maximum(area_id, 0), gcodes], -3)
+    # many distinct labels: look up only the (area, goal) pairs that occur
+    key = np.where(area_id >= 0, area_id * width + (gcodes + 1), -1)
+    pairs, inverse = np.unique(key, return_inverse=True)
+    values = np.empty(pairs.size, dtype=np.int64)
+    for t, pair in enumerate(pairs.tolist()):
+        if pair < 0:
+            values[t] = -3
+            continue
+        j, code = divmod(pair, width)
+        values[t] = int(areas.offsets[j]) if code == 0 else _slot_of(j, glabels[code - 1], areas, ids[j])
+    return values[inverse.ravel()]
 
 
 # --------------------------------------------------------------------------- messages
