@@ -2,6 +2,8 @@
 
 __version__ = "0.1.0"
 
+from .core.expected import expected_area_scores, expected_misalignment
+from .core.scales import scale_conflict
 from .core.score import (
     area_misalignment,
     area_scores,
@@ -14,6 +16,7 @@ from .core.score import (
 # name -> module that defines it; loaded on first use so that `import misalign` stays light.
 _LAZY = {
     "score_frame": "misalign.tables.frame",
+    "conflict_table": "misalign.tables.conflicts",
     "load_scenario": "misalign.tables.scenarios",
     "agent_contributions": "misalign.analysis.decompose",
     "goal_pair_contributions": "misalign.analysis.decompose",
@@ -38,7 +41,7 @@ _SUBMODULES = {
 
 __all__ = [
     "area_misalignment", "area_scores", "area_scores_batch", "combine_areas", "misalignment",
-    "misalignment_batch", *_LAZY, *_SUBMODULES,
+    "misalignment_batch", "expected_area_scores", "expected_misalignment", "scale_conflict", *_LAZY, *_SUBMODULES,
 ]
 
 

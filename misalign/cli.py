@@ -58,7 +58,7 @@ def _score_table(args) -> int:
             raise ValueError(f"--out {args.out} is a folder; expected a file name such as scores.csv")
     out = score_frame(args.agents, args.conflicts, by=args.by or None, pairs=args.pairs, weight_mean=args.weight_mean,
                       area_mean=args.area_mean, normalize=args.normalize, missing=args.missing, sep=args.sep,
-                      na_values=args.na_values, progress=sys.stderr.isatty())
+                      na_values=args.na_values, probability=args.probability, progress=sys.stderr.isatty())
     if args.out:
         atomic_write(args.out, lambda tmp: out.to_csv(tmp, index=False, float_format="%.10g", lineterminator="\n"))
         print(f"wrote {len(out)} rows to {args.out}")
@@ -93,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write the scores to this CSV file instead of printing them (all or nothing: "
                                  "a failure leaves an existing file as it was)")
     p.add_argument("--sep", help="the CSV delimiter (default: detected from the header: , ; tab or |)")
+    p.add_argument("--probability", metavar="COL",
+                   help="a column of goal probabilities (one row per agent, area and goal): the expected score")
     p.add_argument("--na-values", nargs="+", metavar="TEXT",
                    help="CSV texts that mean a missing value besides the empty cell (default: none)")
     _add_options(p)

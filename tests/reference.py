@@ -91,3 +91,16 @@ def ordered_goal_sums(goals, values, k, chunk):
             part[g] += v
         total = part if total is None else [a + b for a, b in zip(total, part)]
     return total
+
+
+def expected_area_score(distributions, weights, conflict, **options):
+    """The expected area score by enumerating every draw of every agent's goal (slow; small populations only).
+
+    ``distributions[i][g]`` is agent i's probability of goal g, with g = 0 the null goal.
+    """
+    total = 0.0
+    for draw in itertools.product(*[range(len(d)) for d in distributions]):
+        p = math.prod(d[g] for d, g in zip(distributions, draw))
+        if p:
+            total += p * area_score(list(draw), list(weights), conflict, **options)
+    return total

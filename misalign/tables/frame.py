@@ -28,6 +28,7 @@ from ..core.score import combine_areas
 from ..core.validation import AREA_MEANS, PAIRS, check_option
 from ..util import Progress, require
 from .conflicts import OVERALL, Areas, read_conflicts
+from .labels import show
 from .read import Piece, Source, open_table, where_in
 from .summary import AGENT_COLUMNS, MISSING, Summary, Task, raise_problems, summarize
 
@@ -136,13 +137,73 @@ def _pair_sum(summary: Summary, group, j: int, areas: Areas, weight_mean: str) -
     return float(engine.ordered_pair_sums(goals[None], weights[None], conflict, weight_mean)[0])
 
 
-def _group_size(summary: Summary, group, m: int) -> int:
+def _group_size(summary: Summary, group) -> int:
     union = None
-    for j in range(m):
-        s = summary.agents.get((group, j))
-        if s is not None:
+    for key, s in summary.agents.items():
+        if key[0] == group:
             union = s if union is None else union.merge(s)[0]
     return 0 if union is None else union.count
+
+
+def _uncertain_scores(summary: Summary, group, task: Task, pairs: str, normalize: bool):
+    """Per area (n in the area, expected score) of a group whose goals come with probabilities."""
+    from ..core.expected import SUM_TOLERANCE, expected_area_scores
+
+    areas = task.areas
+    parts = summary.kept[group]
+    agent = np.concatenate([p[0] for p in parts]).astype(object)
+    slot, prob, weight = (np.concatenate([p[i] for p in parts]) for i in (1, 2, 3))
+    text = np.array([str(a) for a in agent], dtype=object)  # one agent order on every route
+    ids, who = np.unique(text, return_inverse=True)
+    who = who.ravel()
+    out = []
+    for j, label in enumerate(areas.labels):
+        lo, hi = int(areas.offsets[j]), int(areas.offsets[j + 1])
+        here = (slot >= lo) & (slot < hi)
+        p = np.zeros((ids.size, hi - lo))
+        np.add.at(p, (who[here], slot[here] - lo), prob[here])
+        held = here & (slot > lo)
+        w = np.zeros(ids.size)
+        w[who[held]] = weight[held]
+        differ = held & (weight != w[who])
+        if differ.any():
+            i = int(np.argmax(differ))
+            raise ValueError(f"agents table: agent {show(agent[i])} has weights {float(w[who[i]])!r} and "
+                             f"{float(weight[i])!r} in area {show(label)}; expected one weight per agent and area on "
+                             "all its goal rows")
+        total = p.sum(axis=1)
+        over = total > 1 + SUM_TOLERANCE
+        if over.any():
+            i = int(np.argmax(over))
+            raise ValueError(f"agents table: the probabilities of agent {show(ids[i])} in area {show(label)} sum to "
+                             f"{float(total[i]):.10g}; expected at most 1 (the rest is no goal)")
+        p[:, 0] += np.clip(1 - total, 0, None)
+        if task.missing == "exclude":
+            partial = (p[:, 0] > SUM_TOLERANCE) & (p[:, 0] < 1 - SUM_TOLERANCE)
+            if partial.any():
+                i = int(np.argmax(partial))
+                raise ValueError(f"agents table: agent {show(ids[i])} holds no goal in area {show(label)} with "
+                                 f"probability {float(p[i, 0]):.10g}; with missing='exclude' an agent either answered (its goal "
+                                 "probabilities sum to 1) or did not (no goal, or no row)")
+            p[:, 0] = np.where(p[:, 0] > 0.5, 1.0, 0.0)
+            p[p[:, 0] == 1.0, 1:] = 0.0
+        score = expected_area_scores([p], w[:, None], [areas.matrices[j]], pairs=pairs, weight_mean=task.weight_mean,
+                                     normalize=normalize, missing=task.missing)[0]
+        size = ids.size if task.missing == "g0" else int((p[:, 0] == 0).sum())
+        out.append((size, float(score)))
+    return out
+
+
+def _whole_pieces(source: Source) -> Source:
+    """The same source with every piece read as one frame (for goal probabilities)."""
+    if source.kind == "dask":
+        return source
+    pieces = []
+    for piece in source.pieces:
+        frames = list(piece.frames())
+        frame = pd.concat(frames) if len(frames) > 1 else frames[0]
+        pieces.append(Piece("pandas", piece.where, piece.columns, dict(frame=frame), piece.first_row, piece.kind))
+    return Source(source.name, source.kind, pieces, source.columns)
 
 
 def _sort_key(group):
@@ -150,7 +211,7 @@ def _sort_key(group):
 
 
 def score_frame(agents, conflicts, *, by=None, missing="g0", pairs="distinct", weight_mean="geometric",
-                area_mean="arithmetic", normalize=False, sep=None, na_values=None,
+                area_mean="arithmetic", normalize=False, probability=None, sep=None, na_values=None,
                 progress=False) -> pd.DataFrame:
     r"""Score a population given as tidy tables, per area and overall, per group.
 
@@ -197,6 +258,16 @@ def score_frame(agents, conflicts, *, by=None, missing="g0", pairs="distinct", w
         of goals of the area in ``conflicts``.
     area_mean : {"arithmetic", "geometric", "harmonic", "min", "max"}
         How area scores combine; see :func:`misalign.combine_areas`.
+    probability : str, optional
+        The column of goal probabilities, when agents hold goals with
+        uncertainty (a survey cell's answer shares, a model's answer
+        distribution): one row per agent, area and goal, each with its
+        probability (a row with an empty goal carries the probability of no
+        goal; probabilities missing from 1 are no goal too). The score is the
+        exact expectation over independent draws of every agent's goal
+        (:func:`misalign.core.expected.expected_area_scores`), and the rows are
+        held in memory: all rows of one agent in one area must be in the same
+        file or partition.
     sep : str, optional
         The delimiter of CSV files; by default the one of ``,``, ``;``, tab or
         ``|`` whose header row names the columns.
@@ -272,24 +343,32 @@ def score_frame(agents, conflicts, *, by=None, missing="g0", pairs="distinct", w
                          "expected extra columns such as a time step or a region")
     if len(set(by)) != len(by):
         raise ValueError(f"by={list(by)!r} names a column twice; expected distinct columns")
+    if probability is not None and (not isinstance(probability, str) or probability in (*AGENT_COLUMNS, *by)):
+        raise ValueError(f"probability={probability!r}; expected the name of the column of goal probabilities, not "
+                         "one of the agents table's own columns")
     areas = read_conflicts(conflicts, sep=sep, na_values=na_values)
-    source = open_table(agents, [*AGENT_COLUMNS, *by], "agents table", numeric=("weight",), sep=sep,
-                        na_values=na_values)
-    task = Task(areas, by, weight_mean, missing)
+    columns = [*AGENT_COLUMNS, *by, *([probability] if probability else [])]
+    source = open_table(agents, columns, "agents table", numeric=("weight",), sep=sep, na_values=na_values)
+    if probability:  # an agent's rows in one area must meet in one chunk: read each piece whole
+        source = _whole_pieces(source)
+    task = Task(areas, by, weight_mean, missing, probability)
     summary = _reduce(source, task, progress)
     if summary.problems:
         raise_problems(summary.problems, areas)
-    m = len(areas.labels)
     rows = []
-    for group in sorted(summary.counts, key=_sort_key):
-        n = _group_size(summary, group, m)
+    for group in sorted(summary.kept if probability else summary.counts, key=_sort_key):
+        n = _group_size(summary, group)
         scores = []
+        uncertain = _uncertain_scores(summary, group, task, pairs, normalize) if probability else None
         for j, area in enumerate(areas.labels):
             k = len(areas.goals[j])
             lo = areas.offsets[j]
-            n_area = n if missing == "g0" else int(summary.counts[group][lo + 1:areas.offsets[j + 1]].sum())
-            pair_sum = _pair_sum(summary, group, j, areas, weight_mean)
-            score = float(engine.scale(np.array([pair_sum]), n_area, k, pairs, normalize)[0])
+            if uncertain is not None:
+                n_area, score = uncertain[j]
+            else:
+                n_area = n if missing == "g0" else int(summary.counts[group][lo + 1:areas.offsets[j + 1]].sum())
+                pair_sum = _pair_sum(summary, group, j, areas, weight_mean)
+                score = float(engine.scale(np.array([pair_sum]), n_area, k, pairs, normalize)[0])
             scores.append(score)
             rows.append((*group, area, n_area, k, score))
         rows.append((*group, OVERALL, n, None, combine_areas(scores, area_mean)))

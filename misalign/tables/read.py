@@ -116,6 +116,7 @@ class Piece:
     columns: list
     args: dict = field(default_factory=dict)
     first_row: int = 0
+    shown_as: str | None = None  # the kind whose row numbering messages use, if not ``kind``
 
     def frames(self):
         """Yield pandas frames of at most :data:`CHUNK_ROWS` rows with ``columns`` (raw, as stored)."""
@@ -394,10 +395,11 @@ def read_small(table, columns, name: str, *, numeric=(), sep=None, na_values=Non
 
 def where_in(piece: Piece):
     """How a row label of a piece's frames is shown in messages ("line 7 of a.csv")."""
-    if piece.kind == "csv":
+    kind = piece.shown_as or piece.kind
+    if kind == "csv":
         return lambda r: f"line {r + 2} of {piece.where}"
-    if piece.kind == "parquet":
+    if kind == "parquet":
         return lambda r: f"row {r + 1} of {piece.where}"
-    if piece.kind == "dask":
+    if kind == "dask":
         return lambda r: f"row {r!r} of {piece.where}"
     return lambda r: f"row {r!r}"

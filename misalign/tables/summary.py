@@ -49,6 +49,7 @@ class Task:
     by: tuple
     weight_mean: str
     missing: str = "g0"
+    probability: str | None = None  # the column of goal probabilities, if goals are uncertain
 
     @property
     def features(self) -> tuple:
@@ -157,7 +158,8 @@ class Summary:
         self.counts: dict = {}  # group -> int64 (slots,) rows per slot
         self.sums: dict = {}  # group -> {feature: ExactSums(slots)}
         self.atoms: dict = {}  # group -> {(slot, weight): count}
-        self.agents: dict = {}  # (group, area index) -> AgentSet
+        self.agents: dict = {}  # (group, area index) -> AgentSet; (group, area index, slot) with probabilities
+        self.kept: dict = {}  # group -> list of row arrays (agent, slot, probability, weight) with probabilities
         self.problems: dict = {}  # key -> [rows, example]
         self.rows = 0
 
@@ -177,11 +179,14 @@ class Summary:
             if key in self.agents:
                 agents, overlap, example = self.agents[key].merge(agents)
                 if overlap:
-                    self.problem(("duplicate", key[1]), overlap, {"agent": _python(example)})
+                    kind = "duplicate goal" if self.task.probability else "duplicate"
+                    self.problem((kind, key[1]), overlap, {"agent": _python(example)})
             self.agents[key] = agents
         if self.problems:
-            self.counts, self.sums, self.atoms = {}, {}, {}
+            self.counts, self.sums, self.atoms, self.kept = {}, {}, {}, {}
             return self
+        for g, parts in other.kept.items():
+            self.kept.setdefault(g, []).extend(parts)
         for g, c in other.counts.items():
             self.counts[g] = self.counts[g] + c if g in self.counts else c
         for g, sums in other.sums.items():
@@ -327,18 +332,48 @@ def summarize(frame: pd.DataFrame, task: Task, place) -> Summary:
             out.problem(("weight", kind, area_label), int(hit.sum()), example)
 
     # agent sets per (group, area), over every row with an agent, a group and an area
-    keep = ~gone & (area_id >= 0)
-    block = group_code * m + area_id
+    # probabilities of uncertain goals: a number in [0, 1] on every row
+    if task.probability:
+        prob, not_prob = numbers(frame[task.probability])
+        wrong = not_prob | np.isnan(prob) | (prob < 0) | (prob > 1)
+        for j in np.unique(area_id[wrong]).tolist():
+            hit = wrong & (area_id == j)
+            i = int(np.argmax(hit))
+            example = where(i)
+            example["value"] = frame[task.probability].iloc[i]
+            out.problem(("probability", task.probability, areas.labels[j] if j >= 0 else None), int(hit.sum()),
+                        example)
+
+    # agent sets per (group, area) (per (group, slot) with probabilities: one row per goal), over every row with
+    # an agent, a group and an area
+    keep = ~gone & (area_id >= 0) & (slot >= 0 if task.probability else True)
+    if task.probability:
+        block = group_code * slots + np.maximum(slot, 0)
+        n_blocks = n_groups * slots
+    else:
+        block = group_code * m + area_id
+        n_blocks = n_groups * m
     if keep.any():
-        sets, surplus, first = _agent_sets(agent[keep], block[keep], n_groups * m)
+        sets, surplus, first = _agent_sets(agent[keep], block[keep], n_blocks)
         for b, agent_set in sets.items():
-            gi, j = divmod(b, m)
-            out.agents[(groups[gi], j)] = agent_set
+            if task.probability:
+                gi, s_ = divmod(b, slots)
+                j = int(np.searchsorted(areas.offsets, s_, side="right") - 1)
+                out.agents[(groups[gi], j, s_)] = agent_set
+            else:
+                gi, j = divmod(b, m)
+                out.agents[(groups[gi], j)] = agent_set
         if surplus:
             i = int(np.flatnonzero(keep)[first])
             example = where(i)
-            out.problem(("duplicate", int(area_id[i])), surplus, example)
+            out.problem(("duplicate goal" if task.probability else "duplicate", int(area_id[i])), surplus, example)
     if out.problems:
+        return out
+
+    if task.probability:  # the rows themselves: scored from per-group arrays (see misalign.tables.frame)
+        for gi, g in enumerate(groups):
+            mine = group_code == gi
+            out.kept.setdefault(g, []).append((agent[mine], slot[mine], prob[mine], w[mine]))
         return out
 
     # sums: rows per slot, exact feature sums, atoms
@@ -399,7 +434,8 @@ def _slots(area_id: np.ndarray, gcodes: np.ndarray, glabels: list, areas: Areas)
 
 # --------------------------------------------------------------------------- messages
 
-_ORDER = {"missing": 0, "by": 1, "area label": 2, "area": 3, "goal label": 4, "goal": 5, "weight": 6, "duplicate": 7}
+_ORDER = {"missing": 0, "by": 1, "area label": 2, "area": 3, "goal label": 4, "goal": 5, "weight": 6,
+          "probability": 7, "duplicate": 8, "duplicate goal": 9}
 
 
 def _at(example) -> str:
@@ -458,6 +494,17 @@ def raise_problems(problems: dict, areas: Areas) -> None:
                         else f"values from {example['low']!r} to {example['high']!r}")
                 messages.append(f"column 'weight' is outside [0, 1] on {n}{where}: {span}{_at(example)}; "
                                 "expected a weight in [0, 1] (rescale other scales first, e.g. (x - 1) / 4 for 1-5)")
+        elif kind == "probability":
+            where = f" in area {show(key[2])}" if key[2] is not None else ""
+            value = example.get("value")
+            blank = value is None or (isinstance(value, str) and not value.strip()) or value != value
+            verb = "is empty" if blank else f"has {show(value)}"
+            messages.append(f"column {key[1]!r} {verb}{where} on {n}{_at(example)}; expected a probability in [0, 1] "
+                            "on every row")
+        elif kind == "duplicate goal":
+            messages.append(f"{n} repeat an (agent, area, goal) in area {show(areas.labels[key[1]])}{_at(example)}; "
+                            "expected one row per agent, area and goal (with goal probabilities; all rows of one "
+                            "agent in one area in the same file or partition)")
         else:
             messages.append(f"{n} repeat an (agent, area) pair in area {show(areas.labels[key[1]])}{_at(example)}; "
                             "expected one row per agent and area")
