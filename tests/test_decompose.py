@@ -18,6 +18,11 @@ from misalign.analysis.decompose import (
     group_bedfellows,
 )
 
+import math
+
+import misalign
+
+from . import reference
 from .reference import conflict_of
 from .reference import pair_weight as mean_of
 
@@ -264,3 +269,39 @@ def test_errors_name_the_argument():
         group_bedfellows([[1], [2]], [[1.0], [1.0]], [c], ["a", "b"], area_names=[])
     with pytest.raises(ValueError, match="area_names has 2 entries but there are 1 areas; expected one per area"):
         group_decomposition([[1], [2]], [[1.0], [1.0]], [c], ["a", "b"]).to_frame(["p", "q"])
+
+
+def _cross_reference(ga, wa, gb, wb, c, weight_mean):
+    """Mean over pairs (a from A, b from B) of c * mean weight, by the definition."""
+    total, pairs = 0.0, 0
+    for x, u in zip(ga, wa):
+        for y, v in zip(gb, wb):
+            total += reference.conflict_of(c, x, y) * reference.pair_weight(u, v, weight_mean)
+            pairs += 1
+    return total / pairs
+
+
+@pytest.mark.parametrize("weight_mean", ["geometric", "min", "harmonic", "none"])
+def test_exclude_leaves_non_respondents_out_of_cross_scores_and_decompositions(weight_mean):
+    rng = np.random.default_rng(11)
+    n, ks = 40, [3, 2]
+    goals = np.stack([rng.integers(0, k + 1, n) for k in ks], axis=1)
+    weights = rng.random((n, 2))
+    conflicts = [misalign.samplers.random_conflict(rng, k) for k in ks]
+    groups = rng.choice(["a", "b", "c"], n)
+    d = group_decomposition(goals, weights, conflicts, groups, weight_mean=weight_mean, missing="exclude")
+    total = misalign.area_scores(goals, weights, conflicts, weight_mean=weight_mean, missing="exclude")
+    np.testing.assert_allclose(d.total, total, rtol=1e-12)
+    np.testing.assert_allclose(d.within + d.between, total, rtol=1e-12)
+    for j in range(2):
+        held = goals[:, j] != 0
+        ia, ib = held & (groups == "a"), held & (groups == "b")
+        want = _cross_reference(goals[ia, j], weights[ia, j], goals[ib, j], weights[ib, j], conflicts[j].tolist(),
+                                weight_mean)
+        assert math.isclose(d.scores[0, 1, j], want, rel_tol=1e-12)
+        got = cross_area_scores(goals[groups == "a"], weights[groups == "a"], goals[groups == "b"],
+                                weights[groups == "b"], conflicts, weight_mean=weight_mean, missing="exclude")[j]
+        assert math.isclose(got, want, rel_tol=1e-12)
+        assert d.area_sizes[:, j].tolist() == [int((held & (groups == x)).sum()) for x in "abc"]
+    nobody = cross_area_scores([[0]], [[0.0]], [[1]], [[1.0]], [np.zeros((1, 1))], missing="exclude")
+    assert np.isnan(nobody[0])

@@ -45,6 +45,7 @@ from ..core.means import MEANS, feature
 from ..core.score import combine_areas
 from ..core.validation import (
     AREA_MEANS,
+    MISSING,
     PAIRS,
     as_conflict,
     as_goals,
@@ -276,7 +277,8 @@ def goal_pair_contributions(goals, weights, conflict, *, pairs="distinct", weigh
     return table[1:, 1:] * (engine.norm_factor(k1 - 1, normalize) / engine.pair_count(n, pairs))
 
 
-def cross_area_scores(goals_a, weights_a, goals_b, weights_b, conflicts, *, weight_mean="geometric"):
+def cross_area_scores(goals_a, weights_a, goals_b, weights_b, conflicts, *, weight_mean="geometric",
+                      missing="g0"):
     r"""Per area, the mean weighted conflict over all pairs with one agent from each group.
 
     .. math::
@@ -297,6 +299,10 @@ def cross_area_scores(goals_a, weights_a, goals_b, weights_b, conflicts, *, weig
     conflicts : sequence of array_like
         One (k_j, k_j) matrix per area, shared by both groups.
     weight_mean : {"geometric", "arithmetic", "harmonic", "min", "max", "none"}
+    missing : {"g0", "exclude"}
+        With ``"exclude"``, agents holding goal 0 in an area are left out of
+        that area's groups (:math:`n_a`, :math:`n_b` count those who hold a
+        goal); an area where a group has nobody left scores NaN.
 
     Returns
     -------
@@ -313,6 +319,7 @@ def cross_area_scores(goals_a, weights_a, goals_b, weights_b, conflicts, *, weig
     cross_misalignment : the same combined over areas.
     """
     check_option("weight_mean", weight_mean, WEIGHT_MEANS)
+    check_option("missing", missing, MISSING)
     ga, wa, cs = _population(goals_a, weights_a, conflicts, "goals_a", "weights_a")
     gb, wb, _ = _population(goals_b, weights_b, conflicts, "goals_b", "weights_b")
     for name, arr in (("goals_a", ga), ("goals_b", gb)):
@@ -320,12 +327,18 @@ def cross_area_scores(goals_a, weights_a, goals_b, weights_b, conflicts, *, weig
             raise ValueError(f"{name} has no agents; expected at least one agent in each group")
     out = np.empty(ga.shape[1])
     for j, c in enumerate(cs):
-        out[j] = engine.against(ga[:, j], wa[:, j], gb[:, j], wb[:, j], c, weight_mean).sum() / (ga.shape[0] * gb.shape[0])
+        pairs = ga.shape[0] * gb.shape[0]
+        if missing == "exclude":
+            pairs = np.count_nonzero(ga[:, j]) * np.count_nonzero(gb[:, j])
+            if pairs == 0:
+                out[j] = np.nan
+                continue
+        out[j] = engine.against(ga[:, j], wa[:, j], gb[:, j], wb[:, j], c, weight_mean).sum() / pairs
     return out
 
 
 def cross_misalignment(goals_a, weights_a, goals_b, weights_b, conflicts, *, weight_mean="geometric",
-                       area_mean="arithmetic") -> float:
+                       area_mean="arithmetic", missing="g0") -> float:
     r"""Misalignment between two groups: pairs drawn one from each, combined over areas.
 
     .. math::
@@ -339,7 +352,7 @@ def cross_misalignment(goals_a, weights_a, goals_b, weights_b, conflicts, *, wei
 
     Parameters
     ----------
-    goals_a, weights_a, goals_b, weights_b, conflicts, weight_mean
+    goals_a, weights_a, goals_b, weights_b, conflicts, weight_mean, missing
         As in :func:`cross_area_scores`.
     area_mean : {"arithmetic", "geometric", "harmonic", "min", "max"}
 
@@ -368,7 +381,8 @@ def cross_misalignment(goals_a, weights_a, goals_b, weights_b, conflicts, *, wei
     True
     """
     check_option("area_mean", area_mean, AREA_MEANS)
-    scores = cross_area_scores(goals_a, weights_a, goals_b, weights_b, conflicts, weight_mean=weight_mean)
+    scores = cross_area_scores(goals_a, weights_a, goals_b, weights_b, conflicts, weight_mean=weight_mean,
+                               missing=missing)
     return combine_areas(scores, area_mean)
 
 
@@ -382,6 +396,9 @@ class GroupDecomposition:
         The group labels, sorted.
     sizes : numpy.ndarray, shape (G,)
         Agents per group.
+    area_sizes : numpy.ndarray, shape (G, n_areas)
+        Agents per group in each area's population (``sizes`` in every area,
+        unless ``missing="exclude"`` left out those without a goal).
     scores : numpy.ndarray, shape (G, G, n_areas)
         ``scores[a, b]`` is the cross-group score between groups a and b
         (:func:`cross_area_scores`); ``scores[a, a]`` the score of group a on
@@ -401,6 +418,7 @@ class GroupDecomposition:
     scores: np.ndarray
     parts: np.ndarray
     total: np.ndarray
+    area_sizes: np.ndarray
 
     @property
     def within(self) -> np.ndarray:
@@ -415,8 +433,9 @@ class GroupDecomposition:
     @property
     def rao_within(self) -> np.ndarray:
         r"""Rao's within-group diversity :math:`\sum_a (n_a / n) D_{aa}`, per area."""
-        p = self.sizes / self.sizes.sum()
-        return np.einsum("a,aap->p", p, self.scores)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p = self.area_sizes / self.area_sizes.sum(axis=0)
+        return np.einsum("ap,aap->p", p, self.scores)
 
     @property
     def rao_between(self) -> np.ndarray:
@@ -440,7 +459,7 @@ class GroupDecomposition:
 
 
 def group_decomposition(goals, weights, conflicts, groups, *, pairs="distinct", weight_mean="geometric",
-                        normalize=False) -> GroupDecomposition:
+                        normalize=False, missing="g0") -> GroupDecomposition:
     r"""Split each area score into within-group and between-group parts (Rao's apportionment).
 
     With groups :math:`a, b` of sizes :math:`n_a, n_b`, cross-group scores
@@ -468,6 +487,9 @@ def group_decomposition(goals, weights, conflicts, groups, *, pairs="distinct", 
         As in :func:`agent_contributions`.
     groups : array_like, shape (n_agents,)
         A group label per agent (any sortable labels, e.g. "AI" and "human").
+    missing : {"g0", "exclude"}
+        With ``"exclude"``, each area's population (and each group in it) is
+        the agents that hold a goal there.
 
     Returns
     -------
@@ -496,6 +518,7 @@ def group_decomposition(goals, weights, conflicts, groups, *, pairs="distinct", 
     """
     check_option("pairs", pairs, PAIRS)
     check_option("weight_mean", weight_mean, WEIGHT_MEANS)
+    check_option("missing", missing, MISSING)
     g, w, cs = _population(goals, weights, conflicts)
     n, m = g.shape
     lab = np.asarray(groups)
@@ -527,16 +550,24 @@ def group_decomposition(goals, weights, conflicts, groups, *, pairs="distinct", 
                 col = engine.against(gj, wj, None, None, c, weight_mean, partner=code == b, order=order)
                 sums[:, b, j] = np.bincount(code, weights=col, minlength=n_groups)
         sums[:, :, j] *= engine.norm_factor(k1 - 1, normalize)
-    nn = sizes.astype(np.float64)
-    pair_counts = np.outer(nn, nn) - (np.diag(nn) if pairs == "distinct" else 0.0)
-    denom = engine.pair_count(n, pairs)
+    if missing == "g0":
+        area_sizes = np.repeat(sizes[:, None], m, axis=1)
+    else:
+        area_sizes = np.stack([np.bincount(code[g[:, j] != 0], minlength=n_groups) for j in range(m)], axis=1)
+    nn = area_sizes.astype(np.float64)  # (G, m)
+    pair_counts = nn[:, None, :] * nn[None, :, :]
+    if pairs == "distinct":
+        pair_counts -= np.eye(n_groups)[:, :, None] * nn[None, :, :]
+    totals = nn.sum(axis=0)  # population per area
+    denom = engine.pair_count(totals, pairs)
     with np.errstate(invalid="ignore", divide="ignore"):
-        scores = np.where(pair_counts[:, :, None] > 0, sums / pair_counts[:, :, None], 0.0)
-    parts = sums / denom if n >= 2 else np.zeros_like(sums)
-    return GroupDecomposition(labels, sizes, scores, parts, parts.sum(axis=(0, 1)))
+        scores = np.where(pair_counts > 0, sums / pair_counts, 0.0)
+        parts = np.where(totals >= 2, sums / denom, 0.0)
+    return GroupDecomposition(labels, sizes, scores, parts, parts.sum(axis=(0, 1)), area_sizes)
 
 
-def group_bedfellows(goals, weights, conflicts, groups, *, area_names=None, weight_mean="geometric") -> pd.DataFrame:
+def group_bedfellows(goals, weights, conflicts, groups, *, area_names=None, weight_mean="geometric",
+                     missing="g0") -> pd.DataFrame:
     r"""Pairs of groups aligned in one area and opposed in another.
 
     For each unordered pair of distinct groups :math:`(a, b)` this reports the
@@ -547,7 +578,7 @@ def group_bedfellows(goals, weights, conflicts, groups, *, area_names=None, weig
 
     Parameters
     ----------
-    goals, weights, conflicts, weight_mean
+    goals, weights, conflicts, weight_mean, missing
         As in :func:`cross_area_scores`, for the whole population.
     groups : array_like, shape (n_agents,)
         A group label per agent.
@@ -580,7 +611,7 @@ def group_bedfellows(goals, weights, conflicts, groups, *, area_names=None, weig
     >>> bool(np.isclose(row.opposed_score, 0.3 * np.sqrt(.7))), row.allied_area
     (True, 'food')
     """
-    d = group_decomposition(goals, weights, conflicts, groups, weight_mean=weight_mean)
+    d = group_decomposition(goals, weights, conflicts, groups, weight_mean=weight_mean, missing=missing)
     n_groups, _, m = d.scores.shape
     names = np.arange(m) if area_names is None else np.asarray(area_names, dtype=object)
     if names.shape != (m,):

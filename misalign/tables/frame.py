@@ -68,7 +68,8 @@ def _client():
         return None
 
 
-def _reduce(source: Source, task: Task, progress: bool) -> Summary:
+def reduce_source(source: Source, task: Task, progress: bool) -> Summary:
+    """Reduce every piece of ``source`` to one :class:`Summary` (in this process, or on Dask)."""
     if source.kind == "dask":
         pieces = [Piece("dask", f"partition {i}", source.columns, dict(partition=p))
                   for i, p in enumerate(source.dask_partitions)]
@@ -206,7 +207,8 @@ def _whole_pieces(source: Source) -> Source:
     return Source(source.name, source.kind, pieces, source.columns)
 
 
-def _sort_key(group):
+def sort_key(group):
+    """Groups sorted by their values: whole numbers before text."""
     return tuple((isinstance(v, str), v) for v in group)
 
 
@@ -352,11 +354,11 @@ def score_frame(agents, conflicts, *, by=None, missing="g0", pairs="distinct", w
     if probability:  # an agent's rows in one area must meet in one chunk: read each piece whole
         source = _whole_pieces(source)
     task = Task(areas, by, weight_mean, missing, probability)
-    summary = _reduce(source, task, progress)
+    summary = reduce_source(source, task, progress)
     if summary.problems:
         raise_problems(summary.problems, areas)
     rows = []
-    for group in sorted(summary.kept if probability else summary.counts, key=_sort_key):
+    for group in sorted(summary.kept if probability else summary.counts, key=sort_key):
         n = _group_size(summary, group)
         scores = []
         uncertain = _uncertain_scores(summary, group, task, pairs, normalize) if probability else None

@@ -50,6 +50,7 @@ class Task:
     weight_mean: str
     missing: str = "g0"
     probability: str | None = None  # the column of goal probabilities, if goals are uncertain
+    keep: bool = False  # keep the checked rows themselves (to build arrays) instead of summing them
 
     @property
     def features(self) -> tuple:
@@ -370,10 +371,11 @@ def summarize(frame: pd.DataFrame, task: Task, place) -> Summary:
     if out.problems:
         return out
 
-    if task.probability:  # the rows themselves: scored from per-group arrays (see misalign.tables.frame)
+    if task.probability or task.keep:  # the rows themselves, for per-group arrays (misalign.tables.arrays)
+        mass = prob if task.probability else np.ones(rows)
         for gi, g in enumerate(groups):
             mine = group_code == gi
-            out.kept.setdefault(g, []).append((agent[mine], slot[mine], prob[mine], w[mine]))
+            out.kept.setdefault(g, []).append((agent[mine], slot[mine], mass[mine], w[mine]))
         return out
 
     # sums: rows per slot, exact feature sums, atoms
