@@ -22,6 +22,24 @@ from misalign.core import engine, kernels as _kernels
 
 from . import reference
 
+
+@pytest.fixture(autouse=True)
+def _kernel_even_before_it_is_loaded(monkeypatch):
+    """These tests choose the path with KERNEL_MIN_ENTRIES alone, whether or not the kernel is loaded yet."""
+    monkeypatch.setattr(engine, "KERNEL_COLD_ENTRIES", 0)
+
+
+def test_a_cold_process_scores_a_million_agents_without_loading_the_kernel(monkeypatch):
+    # The first use of the kernel costs a numba import and a cache load; it must pay for itself.
+    import subprocess
+    import sys
+
+    code = ("import numpy as np, misalign, sys; from misalign.core import kernels; "
+            "g = np.zeros((10**6, 3), np.int64); w = np.ones((10**6, 3)); "
+            "misalign.misalignment(g, w, [np.zeros((2, 2))] * 3); print(kernels.loaded(), 'numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
 FAST_MEANS = ("geometric", "arithmetic", "none")
 NUMPY = 10**18  # a threshold no population reaches
 

@@ -62,9 +62,13 @@ SLOW_PAIR_TERMS = 2 * 10**8
 # Measured cost of one pair term of the harmonic route (seconds), for the estimate.
 _SECONDS_PER_TERM = 1e-8
 
-#: Populations with at least this many goal entries (runs x agents x areas) may
-#: take the compiled path; below it, compiling would cost more than it saves.
+#: Populations with at least this many goal entries (runs x agents x areas) take
+#: the compiled path once the kernel is loaded in this process; below it, numpy is as fast.
 KERNEL_MIN_ENTRIES = 2**20
+#: Before the kernel is loaded (its first use costs 0.6-1.5 s: numba's import and
+#: the cache load or compilation), only populations this large take it: from here
+#: on the kernel's saving (about 25 ns an entry against numpy) pays for the load.
+KERNEL_COLD_ENTRIES = 2**25
 
 
 def padded(conflict: np.ndarray) -> np.ndarray:
@@ -255,5 +259,7 @@ def kernel_goal_sums(goals: np.ndarray, weights: np.ndarray, ks: np.ndarray, wei
 
     features = MEANS[weight_mean].features
     if not kernels.covers(features) or not kernels.available():
+        return None
+    if not kernels.loaded() and goals.size < KERNEL_COLD_ENTRIES:
         return None
     return kernels.group_sums(goals, weights, ks, features, CHUNK)

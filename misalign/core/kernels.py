@@ -138,6 +138,11 @@ def covers(features: tuple) -> bool:
     return tuple(features) in _KERNELS
 
 
+def loaded() -> bool:
+    """Whether the kernels are compiled or loaded in this process (their first use is the costly one)."""
+    return _compiled is not None
+
+
 def available() -> bool:
     """Whether numba (the ``fast`` extra) is installed."""
     import importlib.util
