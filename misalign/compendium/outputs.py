@@ -27,6 +27,33 @@ def _atomic(path: Path, write) -> Path:
     return atomic_write(path, write)
 
 
+def parameters(namespace: dict | None = None) -> dict:
+    """The notebook's parameters, read from its cell tagged ``parameters`` itself: no name can be left out.
+
+    The parameters cell is the first code cell a notebook runs; papermill runs
+    its injected cell (which starts with ``# Parameters``) right after it. Every
+    name assigned at the top level of those cells is returned with its current
+    value in ``namespace`` (the notebook's globals by default).
+    """
+    import ast
+
+    if namespace is None:
+        from IPython import get_ipython
+
+        namespace = get_ipython().user_ns
+    history = namespace.get("In") or namespace.get("_ih") or []
+    cells = [src for i, src in enumerate(history) if i == 1 or src.lstrip().startswith("# Parameters")]
+    names: list[str] = []
+    for src in cells:
+        for node in ast.parse(src).body:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
+                node, (ast.AnnAssign, ast.AugAssign)) else []
+            for t in targets:
+                if isinstance(t, ast.Name) and t.id not in names:
+                    names.append(t.id)
+    return {name: namespace[name] for name in names if name in namespace}
+
+
 def provenance(notebook: str, params: dict) -> dict:
     """Metadata stored in every figure: which notebook made it, how, with what."""
     return {
