@@ -66,7 +66,8 @@ data: $(STAMP)
 	$(BIN)/python data/real/build.py
 
 # A static website of the stored notebooks (rendered, never re-executed) and the
-# API reference, readable offline: open site/index.html.
+# API reference, readable offline: open site/index.html. Sphinx builds docs/ (warnings are
+# errors) in build/site/ and the result replaces site/ only if the build succeeded.
 site: $(STAMP)
 	@$(BIN)/python -m misalign.compendium.site
 
@@ -76,4 +77,4 @@ lab: $(STAMP)
 	@cd notebooks && $(BIN)/jupyter lab
 
 clean:
-	rm -rf build site .pytest_cache .hypothesis
+	rm -rf build site docs/api docs/notebooks .pytest_cache .hypothesis
