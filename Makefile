@@ -72,9 +72,18 @@ site: $(STAMP)
 	@$(BIN)/python -m misalign.compendium.site
 
 # JupyterLab on the notebooks, with the venv's kernel registered as "Python (misalign)".
+# `make lab PORT=8899 BROWSER=no` serves on another port and opens no browser (then open the
+# http://127.0.0.1:PORT/lab?token=... address it prints). By default it serves on 8888 and opens
+# a browser if there is one. As root (a container, CI) it adds --allow-root.
+PORT ?= 8888
+BROWSER ?=
+LAB_FLAGS = --ServerApp.port=$(PORT) --ServerApp.port_retries=0 \
+	$(if $(filter no none false 0,$(BROWSER)),--no-browser) \
+	$(if $(filter 0,$(shell id -u)),--allow-root)
 lab: $(STAMP)
-	@$(BIN)/python -m ipykernel install --sys-prefix --name misalign --display-name "Python (misalign)"
-	@cd notebooks && $(BIN)/jupyter lab
+	@$(BIN)/python -m ipykernel install --sys-prefix --name misalign --display-name "Python (misalign)" >/dev/null
+	@echo "JupyterLab on notebooks/ at http://127.0.0.1:$(PORT)/lab (the full address, with its token, follows; Ctrl-C stops it)"
+	@cd notebooks && exec $(BIN)/jupyter lab $(strip $(LAB_FLAGS))
 
 clean:
 	rm -rf build site docs/api docs/notebooks .pytest_cache .hypothesis
