@@ -114,7 +114,9 @@ def _module_page(module: str, documented: list[tuple[str, object]]) -> str:
     mod = importlib.import_module(module)
     listed = [(name, getattr(mod, name)) for name in mod.__all__]
     here = {name for name, _obj in documented}
-    out = [module, "=" * len(module), "", f".. automodule:: {module}", ""]
+    # numpydoc leaves module docstrings to docutils, whose "References" and "Notes" (underlined with
+    # "-") become sections; the names get a section of that level too, or they would nest in the last.
+    out = [module, "=" * len(module), "", f".. automodule:: {module}", "", "Public names", "-" * 12, ""]
     submodules = [f":mod:`{name} <{obj.__name__}>`" for name, obj in listed if inspect.ismodule(obj)]
     if submodules:
         out += [f"Submodules that are also attributes of ``{module}``: {', '.join(submodules)}.", ""]
