@@ -5,6 +5,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
+# What the first install costs, measured on this project's 2-core machine (README.md, "Reading and exploring").
+INSTALL_WHAT := 160 packages (JupyterLab, Sphinx, numba, pyarrow, Dask, scipy, matplotlib, ...)
+INSTALL_SIZE := 1.2 GB
+INSTALL_TIME := 1.5 to 2 minutes with pip's cache warm or PyPI near, plus 270 MB of downloads on a cold cache
 
 # Reproducible runs: no display, fixed hash seed and time zone, one BLAS thread.
 export MPLBACKEND := Agg
@@ -24,9 +28,12 @@ install: $(STAMP)
 $(STAMP): pyproject.toml requirements/constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "misalign needs Python 3.11 or newer, found " + sys.version.split()[0]'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@echo "installing pinned dependencies into $(VENV) (first run only)"
-	@$(BIN)/python -m pip install -qq -c requirements/constraints.txt -e ".[notebooks,test]"
+	@echo "Installing misalign and its pinned dependencies into $(VENV) (first run, or the pins changed):"
+	@echo "  $(INSTALL_WHAT),"
+	@echo "  $(INSTALL_SIZE) on disk, $(INSTALL_TIME). pip's progress follows."
+	@$(BIN)/python -m pip install --progress-bar on -c requirements/constraints.txt -e ".[notebooks,test]"
 	@touch $@
+	@echo "Installed: $(VENV) holds $$(du -sh $(VENV) | cut -f1)."
 
 reproduce: $(STAMP)
 	@$(BIN)/python -m misalign reproduce
@@ -66,14 +73,24 @@ data: $(STAMP)
 	$(BIN)/python data/real/build.py
 
 # A static website of the stored notebooks (rendered, never re-executed) and the
-# API reference, readable offline: open site/index.html.
+# API reference, readable offline: open site/index.html. Sphinx builds docs/ (warnings are
+# errors) in build/site/ and the result replaces site/ only if the build succeeded.
 site: $(STAMP)
 	@$(BIN)/python -m misalign.compendium.site
 
 # JupyterLab on the notebooks, with the venv's kernel registered as "Python (misalign)".
+# `make lab PORT=8899 BROWSER=no` serves on another port and opens no browser (then open the
+# http://127.0.0.1:PORT/lab?token=... address it prints). By default it serves on 8888 and opens
+# a browser if there is one. As root (a container, CI) it adds --allow-root.
+PORT ?= 8888
+BROWSER ?=
+LAB_FLAGS = --ServerApp.port=$(PORT) --ServerApp.port_retries=0 \
+	$(if $(filter no none false 0,$(BROWSER)),--no-browser) \
+	$(if $(filter 0,$(shell id -u)),--allow-root)
 lab: $(STAMP)
-	@$(BIN)/python -m ipykernel install --sys-prefix --name misalign --display-name "Python (misalign)"
-	@cd notebooks && $(BIN)/jupyter lab
+	@$(BIN)/python -m ipykernel install --sys-prefix --name misalign --display-name "Python (misalign)" >/dev/null
+	@echo "JupyterLab on notebooks/ at http://127.0.0.1:$(PORT)/lab (the full address, with its token, follows; Ctrl-C stops it)"
+	@cd notebooks && exec $(BIN)/jupyter lab $(strip $(LAB_FLAGS))
 
 clean:
-	rm -rf build site .pytest_cache .hypothesis
+	rm -rf build site docs/api docs/notebooks .pytest_cache .hypothesis

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import tomllib
 
 import yaml
@@ -46,6 +47,22 @@ def test_make_lab_registers_the_kernel_under_the_project_name():
     lab = makefile[makefile.index("\nlab:"):]
     assert 'ipykernel install --sys-prefix --name misalign --display-name "Python (misalign)"' in lab
     assert "jupyter lab" in lab
+
+
+def _lab_command(*args: str) -> str:
+    """The command `make lab` runs (printed by `make -n`, nothing started), with these make arguments."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PORT", "BROWSER", "MAKEFLAGS")}
+    out = subprocess.run(["make", "-n", "lab", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                         check=True).stdout
+    return next(line for line in out.splitlines() if "jupyter lab" in line and "echo" not in line)
+
+
+def test_make_lab_takes_a_port_opens_no_browser_when_asked_and_runs_as_root():
+    line = _lab_command("PORT=8899", "BROWSER=no")
+    assert "--ServerApp.port=8899" in line and "--ServerApp.port_retries=0" in line and "--no-browser" in line
+    assert ("--allow-root" in line) == (os.geteuid() == 0)  # JupyterLab refuses root without it
+    default = _lab_command()
+    assert "--ServerApp.port=8888" in default and "--no-browser" not in default
 
 
 def test_citation_cff_names_the_software_and_prefers_the_paper():

@@ -3,13 +3,13 @@ r"""Scores over time or across cohorts, from a long table of agents' goals.
 The input is a tidy :class:`pandas.DataFrame` with one row per agent, area and
 time step (or cohort, or any grouping column ``by``):
 
-=========  =====================================================
+========== =====================================================
 ``agent``  agent id (any labels; unique within a time step)
 ``area``   problem area label, a key of ``conflicts``
 ``goal``   integer goal id, 0 = null goal, 1..k explicit goals
 ``weight`` the importance the agent gives the area, in [0, 1]
 ``time``   the time step or cohort (the ``by`` column)
-=========  =====================================================
+========== =====================================================
 
 Each time step is scored as its own population,
 

@@ -237,7 +237,7 @@ def expected_payoffs(payoffs, profile) -> np.ndarray:
 
     Parameters
     ----------
-    payoffs : array_like, shape (n, |A_1|, ..., |A_n|)
+    payoffs : array_like, shape ``(n, |A_1|, ..., |A_n|)``
     profile : tuple of int, or sequence of n probability vectors
         A pure profile (action indices) or independent mixed strategies.
 
@@ -285,7 +285,7 @@ def utility_sum(payoffs, profile) -> float:
 
     Parameters
     ----------
-    payoffs : array_like, shape (n, |A_1|, ..., |A_n|)
+    payoffs : array_like, shape ``(n, |A_1|, ..., |A_n|)``
     profile : tuple of int, or sequence of n probability vectors
 
     Returns
@@ -327,7 +327,7 @@ def utility_covariance(payoffs, profile) -> np.ndarray:
 
     Parameters
     ----------
-    payoffs : array_like, shape (n, |A_1|, ..., |A_n|)
+    payoffs : array_like, shape ``(n, |A_1|, ..., |A_n|)``
     profile : tuple of int, or sequence of n probability vectors
 
     Returns
@@ -390,7 +390,7 @@ def ca_alignment(payoffs) -> float:
 
     Parameters
     ----------
-    payoffs : array_like, shape (n, |A_1|, ..., |A_n|)
+    payoffs : array_like, shape ``(n, |A_1|, ..., |A_n|)``
 
     Returns
     -------
@@ -437,7 +437,7 @@ def coordination_gap(payoffs, profile) -> float:
 
     Parameters
     ----------
-    payoffs : array_like, shape (n, |A_1|, ..., |A_n|)
+    payoffs : array_like, shape ``(n, |A_1|, ..., |A_n|)``
     profile : tuple of int, or sequence of n probability vectors
 
     Returns
@@ -480,7 +480,7 @@ def pure_nash(payoffs) -> list[tuple[int, ...]]:
 
     Parameters
     ----------
-    payoffs : array_like, shape (n, |A_1|, ..., |A_n|)
+    payoffs : array_like, shape ``(n, |A_1|, ..., |A_n|)``
 
     Returns
     -------
@@ -535,7 +535,7 @@ def maxmin(payoffs, player: int) -> Maxmin:
 
     Parameters
     ----------
-    payoffs : array_like, shape (n, |A_1|, ..., |A_n|)
+    payoffs : array_like, shape ``(n, |A_1|, ..., |A_n|)``
     player : int
         The player's index, 0..n-1.
 
@@ -611,7 +611,7 @@ def threat_point(payoffs) -> ThreatPoint:
 
     Parameters
     ----------
-    payoffs : array_like, shape (n, |A_1|, ..., |A_n|)
+    payoffs : array_like, shape ``(n, |A_1|, ..., |A_n|)``
 
     Returns
     -------
@@ -664,7 +664,7 @@ def surplus(payoffs, profile, threat: ThreatPoint | None = None) -> np.ndarray:
 
     Parameters
     ----------
-    payoffs : array_like, shape (n, |A_1|, ..., |A_n|)
+    payoffs : array_like, shape ``(n, |A_1|, ..., |A_n|)``
     profile : tuple of int, or sequence of n probability vectors
     threat : ThreatPoint, optional
         From :func:`threat_point`; computed when omitted.
@@ -728,7 +728,7 @@ def nash_bargaining(payoffs) -> Bargain:
 
     Parameters
     ----------
-    payoffs : array_like, shape (n, |A_1|, ..., |A_n|)
+    payoffs : array_like, shape ``(n, |A_1|, ..., |A_n|)``
 
     Returns
     -------
