@@ -136,7 +136,7 @@ def agent_contributions(goals, weights, conflicts, *, pairs="distinct", weight_m
     denom = n - 1 if pairs == "distinct" else n
     everyone = np.ones(n, dtype=bool)
     for j, c in enumerate(cs):
-        factor = engine.norm_factor(c.shape[0] - 1, normalize)
+        factor = engine.norm_factor(c[1:, 1:], normalize)
         out[:, j] = engine.against(g[:, j], w[:, j], None, None, c, weight_mean, partner=everyone) * (factor / denom)
     return out
 
@@ -274,7 +274,7 @@ def goal_pair_contributions(goals, weights, conflict, *, pairs="distinct", weigh
             if partner.any():
                 col = engine.against(g, w, None, None, c, weight_mean, partner=partner, order=order)
                 table[:, h] = np.bincount(g, weights=col, minlength=k1)
-    return table[1:, 1:] * (engine.norm_factor(k1 - 1, normalize) / engine.pair_count(n, pairs))
+    return table[1:, 1:] * (engine.norm_factor(c[1:, 1:], normalize) / engine.pair_count(n, pairs))
 
 
 def cross_area_scores(goals_a, weights_a, goals_b, weights_b, conflicts, *, weight_mean="geometric",
@@ -549,7 +549,7 @@ def group_decomposition(goals, weights, conflicts, groups, *, pairs="distinct", 
             for b in range(n_groups):
                 col = engine.against(gj, wj, None, None, c, weight_mean, partner=code == b, order=order)
                 sums[:, b, j] = np.bincount(code, weights=col, minlength=n_groups)
-        sums[:, :, j] *= engine.norm_factor(k1 - 1, normalize)
+        sums[:, :, j] *= engine.norm_factor(c[1:, 1:], normalize)
     if missing == "g0":
         area_sizes = np.repeat(sizes[:, None], m, axis=1)
     else:

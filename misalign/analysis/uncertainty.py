@@ -154,7 +154,7 @@ def score_variance(goals, weights, conflicts, *, weight_mean="geometric", normal
     n, m = g.shape
     if n < 4:
         raise ValueError(f"goals has {n} agents; the unbiased variance needs at least 4")
-    factors = [engine.norm_factor(c.shape[0] - 1, normalize) / m for c in cs]
+    factors = [engine.norm_factor(c[1:, 1:], normalize) / m for c in cs]
     rows = np.zeros(n)
     everyone = np.ones(n, dtype=bool)
     for j, c in enumerate(cs):
@@ -201,7 +201,7 @@ def _resampled_scores(g, w, conflicts, counts, options):
         goals = np.broadcast_to(g[:, j], (runs, n))
         weights = np.broadcast_to(w[:, j], (runs, n))
         sums = engine.factorized_pair_sums(weight_mean, engine.feature_sums(goals, weights, k1 - 1, features, counts), c)
-        scores[:, j] = sums * (engine.norm_factor(k1 - 1, options["normalize"]) / denom)
+        scores[:, j] = sums * (engine.norm_factor(c[1:, 1:], options["normalize"]) / denom)
     return combine_areas(scores, options["area_mean"], axis=1)
 
 

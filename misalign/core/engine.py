@@ -34,7 +34,9 @@ import warnings
 import numpy as np
 
 from ..util import PerformanceWarning, Progress
+from .maximum import max_area_score
 from .means import MEANS, feature, harmonic_against, harmonic_atom_count, min_against
+from .validation import check_normalize
 
 __all__ = [
     "CHUNK",
@@ -219,18 +221,37 @@ def pair_count(n, pairs: str):
     return n * (n - 1) if pairs == "distinct" else n * n
 
 
-def norm_factor(k: int, normalize: bool) -> float:
-    """Jang et al.'s rescaling :math:`k/(k-1)` (0 for an area with one goal), or 1 without ``normalize``."""
-    if not normalize:
+def norm_factor(conflict, normalize) -> float:
+    r"""The factor ``normalize`` rescales an area's score by.
+
+    ``conflict`` is the area's (k, k) conflict matrix, or just its number of
+    goals k when ``normalize`` is not ``"max"``. ``"goals"`` (or True) is Jang
+    et al.'s :math:`k/(k-1)` (0 for an area with one goal); ``"max"`` is
+    :math:`1/M(C)` with :math:`M(C) = \max_p p^\top C p` the largest score
+    the matrix allows (:func:`misalign.core.maximum.max_area_score`; 0 if
+    nothing conflicts); False or None is 1.
+    """
+    mode = check_normalize(normalize)
+    if not mode:
         return 1.0
-    return k / (k - 1) if k > 1 else 0.0
+    if mode == "goals":
+        k = conflict if isinstance(conflict, (int, np.integer)) else np.shape(conflict)[-1]
+        return k / (k - 1) if k > 1 else 0.0
+    if isinstance(conflict, (int, np.integer)):
+        raise ValueError("normalize='max' needs the area's conflict matrix, not only its number of goals")
+    c = np.asarray(conflict)
+    if c.ndim == 3:  # one matrix per run: the factor of each
+        return np.array([norm_factor(m, "max") for m in c])
+    value = max_area_score(c)[0]
+    return 1.0 / value if value > 0 else 0.0
 
 
-def scale(pair_sums: np.ndarray, n, k: int, pairs: str, normalize: bool) -> np.ndarray:
+def scale(pair_sums: np.ndarray, n, conflict, pairs: str, normalize) -> np.ndarray:
     """Scores from pair sums: divide by the number of pairs, then normalize; 0 for fewer than 2 agents.
 
     ``n`` is the population size, or an array of sizes matching ``pair_sums``
-    (one per run, when each run's population differs).
+    (one per run, when each run's population differs). ``conflict`` is the
+    area's conflict matrix (or its number of goals, see :func:`norm_factor`).
     """
     if np.ndim(n):
         n = np.asarray(n, dtype=np.float64)
@@ -241,7 +262,7 @@ def scale(pair_sums: np.ndarray, n, k: int, pairs: str, normalize: bool) -> np.n
     else:
         score = pair_sums / pair_count(n, pairs)
     if normalize:
-        score = score * norm_factor(k, normalize)
+        score = score * norm_factor(conflict, normalize)
     return score
 
 

@@ -212,7 +212,7 @@ def expected_area_scores(probabilities, weights, conflicts, *, pairs="distinct",
             pair_sum = engine.ordered_pair_sums(hard[None], w[None], c, weight_mean)[0]
         else:
             pair_sum = expected_pair_sum(p, w, engine.padded(c), weight_mean)
-        out[j] = float(engine.scale(np.array([pair_sum]), size, k, pairs, normalize)[0])
+        out[j] = float(engine.scale(np.array([pair_sum]), size, c, pairs, normalize)[0])
     return out
 
 

@@ -109,7 +109,7 @@ def _fast_scores(goals, weights, conflicts, pairs, weight_mean, normalize) -> np
         k = c.shape[-1]
         # Contiguous (runs, k + 1) copies: the same layout as the numpy path's sums.
         area = {name: np.ascontiguousarray(s[:, j, : k + 1]) for name, s in sums.items()}
-        out[:, j] = engine.scale(engine.factorized_pair_sums(weight_mean, area, engine.padded(c)), n, k, pairs,
+        out[:, j] = engine.scale(engine.factorized_pair_sums(weight_mean, area, engine.padded(c)), n, c, pairs,
                                  normalize)
     return out
 
@@ -202,7 +202,7 @@ def area_scores_batch(goals, weights, conflicts, *, pairs="distinct", weight_mea
         check_goal_range(g[:, :, j], k, "goals", area=j)
         sums = engine.ordered_pair_sums(g[:, :, j], w[:, :, j], c, weight_mean)
         size = n if missing == "g0" else np.count_nonzero(g[:, :, j], axis=1)
-        out[:, j] = engine.scale(sums, size, k, pairs, normalize)
+        out[:, j] = engine.scale(sums, size, c, pairs, normalize)
     return out
 
 
@@ -252,9 +252,16 @@ def area_misalignment(goals, weights, conflict, *, pairs="distinct", weight_mean
     weight_mean : {"geometric", "arithmetic", "harmonic", "min", "max", "none"}
         :math:`\bar w`; the paper uses :math:`\sqrt{w^1 w^2}`. ``"none"`` ignores
         weights.
-    normalize : bool
-        Rescale by :math:`k/(k-1)` as Jang et al. (2017) do, so that the
-        with-replacement maximum is 1; an area with one goal scores 0.
+    normalize : bool or {"goals", "max"}
+        Rescale the score. ``"goals"`` (or True) multiplies by :math:`k/(k-1)`
+        as Jang et al. (2017) do: the with-replacement maximum is then 1 for
+        mutually exclusive goals only (an area with one goal scores 0).
+        ``"max"`` divides by the largest score the area's conflict matrix
+        allows over goal shares, :math:`\max_p p^\top C p`
+        (:func:`misalign.core.maximum.max_area_score`), so that 1 means as
+        misaligned as this matrix allows, for any matrix (graded ones too).
+        Either way, distinct pairs in a small population can exceed 1 by up to
+        :math:`n/(n-1)`.
     missing : {"g0", "exclude"}
         What goal 0 means. ``"g0"`` (the paper's reading) keeps the agent in the
         population with the null goal, which conflicts with nothing;

@@ -149,3 +149,20 @@ def as_population(goals, weights, conflicts, gname: str = "goals", wname: str = 
             raise ValueError(f"conflicts[{j}] must be a single k x k matrix; got shape {c.shape}")
         check_goal_range(g[:, j], c.shape[0], f"{gname}[:, {j}]")
     return g, w, cs
+
+
+#: The readings of ``normalize``: Jang et al.'s k/(k-1) ("goals", also True), or the area's
+#: true maximum over goal shares ("max"); False or None for none.
+NORMALIZE = ("goals", "max")
+
+
+def check_normalize(normalize):
+    """``normalize`` as False, "goals" or "max" (True means "goals")."""
+    if normalize is None or normalize is False:
+        return False
+    if normalize is True:
+        return "goals"
+    if isinstance(normalize, str) and normalize in NORMALIZE:
+        return normalize
+    raise ValueError(f"normalize={normalize!r} is not a valid option; expected False, True (= 'goals'), 'goals' "
+                     "(Jang et al.'s k/(k-1)) or 'max' (the area's true maximum over goal shares)")

@@ -218,5 +218,5 @@ def grouped_area_scores(rng, *, runs, n_agents, conflicts, allow_null=False, wei
             sums = _pair_sums_equal_in_group(counts, u, c, weight_mean)
         else:
             sums = _pair_sums_per_agent(rng, counts, low, high, c, weight_mean)
-        out[:, j] = engine.scale(sums, int(n_agents), k, pairs, normalize)
+        out[:, j] = engine.scale(sums, int(n_agents), c, pairs, normalize)
     return out

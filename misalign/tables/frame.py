@@ -370,7 +370,7 @@ def score_frame(agents, conflicts, *, by=None, missing="g0", pairs="distinct", w
             else:
                 n_area = n if missing == "g0" else int(summary.counts[group][lo + 1:areas.offsets[j + 1]].sum())
                 pair_sum = _pair_sum(summary, group, j, areas, weight_mean)
-                score = float(engine.scale(np.array([pair_sum]), n_area, k, pairs, normalize)[0])
+                score = float(engine.scale(np.array([pair_sum]), n_area, areas.matrices[j], pairs, normalize)[0])
             scores.append(score)
             rows.append((*group, area, n_area, k, score))
         rows.append((*group, OVERALL, n, None, combine_areas(scores, area_mean)))
