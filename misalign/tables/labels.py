@@ -149,7 +149,13 @@ def canonical_many(values, *, goal: bool = True):
     series = values if isinstance(values, pd.Series) else pd.Series(values)
     dtype = series.dtype
     if isinstance(dtype, np.dtype) and dtype.kind in "iu":
-        raw_codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        a = series.to_numpy()
+        if a.size and int(a.max()) - int(a.min()) < 1 << 16:  # small range: codes by subtraction, no hashing
+            lo = int(a.min())
+            raw_codes = a.astype(np.int64) - lo
+            uniques = list(range(lo, int(a.max()) + 1))
+        else:
+            raw_codes, uniques = pd.factorize(series, use_na_sentinel=True)
         canon = [None if (goal and int(u) == 0) else int(u) for u in uniques]
     else:
         raw_codes, uniques = factorize(series.astype(object) if dtype.kind == "b" else series)

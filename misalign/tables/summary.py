@@ -416,11 +416,13 @@ def _slots(area_id: np.ndarray, gcodes: np.ndarray, glabels: list, areas: Areas)
     m, width = len(areas.labels), len(glabels) + 1
     ids = [{g: i + 1 for i, g in enumerate(goals)} for goals in areas.goals]
     if m * width <= _TABLE_ENTRIES:
-        table = np.empty((m, width), dtype=np.int64)
+        table = np.empty((m + 1, width), dtype=np.int64)
         for j in range(m):
             table[j, :-1] = [_slot_of(j, lab, areas, ids[j]) for lab in glabels]
             table[j, -1] = areas.offsets[j]  # code -1: the null goal
-        return np.where(area_id >= 0, table[np.maximum(area_id, 0), gcodes], -3)
+        table[m] = -3  # area id -1: a bad area
+        # one flat lookup: area id -1 reads the last row, goal code -1 the last column
+        return table.ravel()[np.where(area_id >= 0, area_id, m) * width + np.where(gcodes >= 0, gcodes, width - 1)]
     # many distinct labels: look up only the (area, goal) pairs that occur
     key = np.where(area_id >= 0, area_id * width + (gcodes + 1), -1)
     pairs, inverse = np.unique(key, return_inverse=True)
