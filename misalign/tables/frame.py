@@ -17,6 +17,7 @@ the same to the last bit on every route and however the rows are split.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 import numpy as np
@@ -26,11 +27,11 @@ from ..core import engine
 from ..core.means import MEANS, WEIGHT_MEANS
 from ..core.score import combine_areas
 from ..core.validation import AREA_MEANS, PAIRS, check_option
-from ..util import Progress, require
+from ..util import Progress, require, usable_cpus
 from .conflicts import OVERALL, Areas, read_conflicts
 from .labels import show
 from .read import Piece, Source, open_table, where_in
-from .summary import AGENT_COLUMNS, MISSING, Summary, Task, raise_problems, summarize
+from .summary import AGENT_COLUMNS, MISSING, Summary, Task, finish_bucket, group_sizes, raise_problems, shard, summarize
 
 __all__ = ["score_frame", "AGENT_COLUMNS", "OVERALL", "MISSING"]
 
@@ -88,31 +89,49 @@ def _summarize_partition(partition: pd.DataFrame, where: str, columns: list, tas
     return summarize_piece(Piece("pandas", where, columns, dict(frame=partition)), task)
 
 
+def _tree(dask, level: list):
+    """A tree of merges over delayed summaries (every task's input stays small, whatever their number)."""
+    while len(level) > 1:
+        level = [dask.delayed(merge_summaries, pure=True)(*level[i:i + _FAN_IN]) for i in range(0, len(level), _FAN_IN)]
+    return level[0]
+
+
 def _reduce_on_dask(pieces: list[Piece], task: Task, progress: bool, delayed_input: bool = False) -> Summary:
+    """Reduce on Dask: pieces to summaries, sums merged in one tree, agent sets in one tree per bucket.
+
+    Each piece's summary is split into its sums (bounded by groups x slots)
+    and its agent sets, by a hash of the agent id, into one bucket per worker
+    thread. Every bucket's sets merge in their own tree on the workers, which
+    also finds repeated (agent, area) rows, and only its counts come back: the
+    client receives summaries of size groups x slots, never sets of agents.
+    """
     dask = require("dask", "dask", "scoring a Dask DataFrame or on a cluster")
+    if not pieces:
+        return Summary(task)
+    client = _client()
+    buckets = max(1, sum(client.nthreads().values())) if client is not None else usable_cpus()
+    task = dataclasses.replace(task, buckets=buckets)
     if delayed_input:
-        level = [dask.delayed(_summarize_partition, pure=True)(p.args["partition"], p.where, p.columns, task)
+        parts = [dask.delayed(_summarize_partition, pure=True)(p.args["partition"], p.where, p.columns, task)
                  for p in pieces]
     else:
-        level = [dask.delayed(summarize_piece, pure=True)(p, task) for p in pieces]
-    if not level:
-        return Summary(task)
-    total = len(level)
-    # A tree of merges keeps every task's input small, whatever the number of pieces.
-    while len(level) > 1:
-        level = [dask.delayed(merge_summaries, pure=True)(*level[i:i + _FAN_IN])
-                 for i in range(0, len(level), _FAN_IN)]
+        parts = [dask.delayed(summarize_piece, pure=True)(p, task) for p in pieces]
+    sums = _tree(dask, [dask.delayed(shard, pure=True)(p, None) for p in parts])
+    counted = [dask.delayed(finish_bucket, pure=True)(_tree(dask, [dask.delayed(shard, pure=True)(p, b)
+                                                                     for p in parts]))
+               for b in range(buckets)]
+    final = dask.delayed(merge_summaries, pure=True)(sums, *counted)
     from dask.callbacks import Callback
 
-    bar = Progress(total, "scoring", enabled=progress)
+    bar = Progress(len(parts), "scoring", enabled=progress)
 
     class _Progress(Callback):
         def _posttask(self, key, result, dsk, state, id):
-            if isinstance(result, Summary) and "summarize" in str(key):
+            if "summarize" in str(key):
                 bar.update()
 
     with _Progress(), bar:
-        (summary,) = dask.compute(level[0])
+        (summary,) = dask.compute(final)
     return summary
 
 
@@ -136,14 +155,6 @@ def _pair_sum(summary: Summary, group, j: int, areas: Areas, weight_mean: str) -
     goals = np.repeat(np.array([a[0] for a in atoms], dtype=np.int64), [a[2] for a in atoms])
     weights = np.repeat(np.array([a[1] for a in atoms]), [a[2] for a in atoms])
     return float(engine.ordered_pair_sums(goals[None], weights[None], conflict, weight_mean)[0])
-
-
-def _group_size(summary: Summary, group) -> int:
-    union = None
-    for key, s in summary.agents.items():
-        if key[0] == group:
-            union = s if union is None else union.merge(s)[0]
-    return 0 if union is None else union.count
 
 
 def _uncertain_scores(summary: Summary, group, task: Task, pairs: str, normalize: bool):
@@ -358,8 +369,9 @@ def score_frame(agents, conflicts, *, by=None, missing="g0", pairs="distinct", w
     if summary.problems:
         raise_problems(summary.problems, areas)
     rows = []
+    sizes = group_sizes(summary)
     for group in sorted(summary.kept if probability else summary.counts, key=sort_key):
-        n = _group_size(summary, group)
+        n = sizes.get(group, 0)
         scores = []
         uncertain = _uncertain_scores(summary, group, task, pairs, normalize) if probability else None
         for j, area in enumerate(areas.labels):

@@ -27,7 +27,8 @@ from ..core.validation import MISSING
 from .conflicts import Areas
 from .labels import Invalid, agent_ids, canonical_many, explain_near_miss, numbers, show
 
-__all__ = ["AGENT_COLUMNS", "MISSING", "Task", "Summary", "summarize", "raise_problems", "MAX_GROUP_BYTES"]
+__all__ = ["AGENT_COLUMNS", "MISSING", "Task", "Summary", "summarize", "raise_problems", "MAX_GROUP_BYTES",
+           "bucket_of", "shard", "finish_bucket", "group_sizes"]
 
 AGENT_COLUMNS = ("agent", "area", "goal", "weight")
 #: The largest per-group sums held at once (groups x slots x 8 bytes x features).
@@ -51,6 +52,7 @@ class Task:
     missing: str = "g0"
     probability: str | None = None  # the column of goal probabilities, if goals are uncertain
     keep: bool = False  # keep the checked rows themselves (to build arrays) instead of summing them
+    buckets: int = 1  # agent sets are split by a hash of the agent id, for reductions on several workers
 
     @property
     def features(self) -> tuple:
@@ -159,7 +161,9 @@ class Summary:
         self.counts: dict = {}  # group -> int64 (slots,) rows per slot
         self.sums: dict = {}  # group -> {feature: ExactSums(slots)}
         self.atoms: dict = {}  # group -> {(slot, weight): count}
-        self.agents: dict = {}  # (group, area index) -> AgentSet; (group, area index, slot) with probabilities
+        # (bucket, group, area index) -> AgentSet; (bucket, group, area index, slot) with probabilities
+        self.agents: dict = {}
+        self.sizes: dict = {}  # group -> distinct agents, once a bucket's sets are counted (finish_bucket)
         self.kept: dict = {}  # group -> list of row arrays (agent, slot, probability, weight) with probabilities
         self.problems: dict = {}  # key -> [rows, example]
         self.rows = 0
@@ -181,8 +185,10 @@ class Summary:
                 agents, overlap, example = self.agents[key].merge(agents)
                 if overlap:
                     kind = "duplicate goal" if self.task.probability else "duplicate"
-                    self.problem((kind, key[1]), overlap, {"agent": _python(example)})
+                    self.problem((kind, key[2]), overlap, {"agent": _shown_id(example, key[0], self.task)})
             self.agents[key] = agents
+        for g, size in other.sizes.items():
+            self.sizes[g] = self.sizes.get(g, 0) + size
         if self.problems:
             self.counts, self.sums, self.atoms, self.kept = {}, {}, {}, {}
             return self
@@ -206,6 +212,58 @@ class Summary:
 
 def _python(value):
     return value.item() if isinstance(value, np.generic) else value
+
+
+def _shown_id(key, bucket: int, task: Task):
+    """An agent id as stored in a bucket's set, back as the agent's id (integer ids are stored divided)."""
+    key = _python(key)
+    if isinstance(key, int) and task.buckets > 1:
+        return key * task.buckets + bucket
+    return key
+
+
+def bucket_of(agent: np.ndarray, buckets: int) -> tuple[np.ndarray, np.ndarray]:
+    """(bucket, stored id) of every agent id: ``id % B`` and ``id // B`` for integers, a hash of the text otherwise.
+
+    The hash (:func:`pandas.util.hash_array`, a fixed key) is the same in every process.
+    """
+    if buckets == 1:
+        return np.zeros(agent.size, dtype=np.int64), agent
+    if agent.dtype.kind in "iu":
+        return (agent % buckets).astype(np.int64), agent // buckets
+    hashed = pd.util.hash_array(agent.astype(object), categorize=True)
+    return (hashed % np.uint64(buckets)).astype(np.int64), agent
+
+
+def shard(summary: Summary, bucket: int | None) -> Summary:
+    """The sums and problems of a summary (``bucket`` None), or only the agent sets of one bucket."""
+    out = Summary(summary.task)
+    if bucket is None:
+        out.counts, out.sums, out.atoms, out.kept = summary.counts, summary.sums, summary.atoms, summary.kept
+        out.problems, out.rows = summary.problems, summary.rows
+    else:
+        out.agents = {k: v for k, v in summary.agents.items() if k[0] == bucket}
+    return out
+
+
+def finish_bucket(summary: Summary) -> Summary:
+    """Count each group's distinct agents in one bucket and drop the sets (what a bucket's merge tree returns)."""
+    out = Summary(summary.task)
+    out.problems = summary.problems
+    unions: dict = {}
+    for key, agent_set in summary.agents.items():
+        group = key[1]
+        unions[group] = agent_set if group not in unions else unions[group].merge(agent_set)[0]
+    out.sizes = {g: u.count for g, u in unions.items()}
+    return out
+
+
+def group_sizes(summary: Summary) -> dict:
+    """Distinct agents per group, from the finished buckets and any sets not yet counted."""
+    sizes = dict(summary.sizes)
+    for g, n in finish_bucket(summary).sizes.items():
+        sizes[g] = sizes.get(g, 0) + n
+    return sizes
 
 
 def _check_group_memory(summary: Summary) -> None:
@@ -355,15 +413,17 @@ def summarize(frame: pd.DataFrame, task: Task, place) -> Summary:
         block = group_code * m + area_id
         n_blocks = n_groups * m
     if keep.any():
-        sets, surplus, first = _agent_sets(agent[keep], block[keep], n_blocks)
+        bucket, stored = bucket_of(agent[keep], task.buckets)
+        sets, surplus, first = _agent_sets(stored, bucket * n_blocks + block[keep], task.buckets * n_blocks)
         for b, agent_set in sets.items():
+            bk, b = divmod(b, n_blocks)
             if task.probability:
                 gi, s_ = divmod(b, slots)
                 j = int(np.searchsorted(areas.offsets, s_, side="right") - 1)
-                out.agents[(groups[gi], j, s_)] = agent_set
+                out.agents[(bk, groups[gi], j, s_)] = agent_set
             else:
                 gi, j = divmod(b, m)
-                out.agents[(groups[gi], j)] = agent_set
+                out.agents[(bk, groups[gi], j)] = agent_set
         if surplus:
             i = int(np.flatnonzero(keep)[first])
             example = where(i)
