@@ -72,6 +72,19 @@ class ExactSums:
             self._low += np.bincount(key, weights=low, minlength=length)
             self._pending += block.size
 
+    @classmethod
+    def from_accumulators(cls, size: int, high: np.ndarray, low: np.ndarray) -> "ExactSums":
+        """Sums from accumulators laid out as :meth:`add` keeps them: (size x 1075) halves by exponent.
+
+        For compiled reductions that accumulate in the same layout; every entry
+        must be an exact integer below :math:`2^{53}` (at most :math:`2^{26}`
+        values added per entry).
+        """
+        out = cls(size)
+        out._high, out._low = high, low
+        out._pending = 1
+        return out
+
     def _flush(self) -> None:
         if self._high is None:
             return

@@ -126,7 +126,54 @@ def _define(cache: bool):
                     s[idx[t]] += 1.0
         return True
 
-    return {"geometric": sqrt_sums, "arithmetic": weight_sums, "none": counts_only}
+    @numba.njit(inline="always")
+    def exact_add(v, flat, high, low, buf, bits, t):  # pragma: no cover - compiled
+        # Split v (finite, >= 0) into its 53-bit significand's halves and add them at (slot, exponent), in the
+        # layout of misalign.core.exact: value = significand * 2^(max(field, 1) - 1075) = halves at index
+        # max(field, 1) + 51 in units of 2^-1126.
+        buf[t] = v
+        b = bits[t]
+        field = (b >> 52) & 2047
+        sig = (b & 4503599627370495) | (4503599627370496 if field > 0 else 0)
+        k = flat * 1075 + (field if field > 0 else 1) + 51
+        high[k] += sig >> 26
+        low[k] += sig & 67108863
+
+    @numba.njit(cache=cache, nogil=True)
+    def table_sums(area, goal, agent, weight, table, a_lo, g_lo, width, null_of, area_of, m, buckets, agent_lo,
+                   span, with_sqrt, with_weight, counts, hs, ls, hw, lw, seen):  # pragma: no cover - compiled
+        # One pass over a chunk of a long table: every row's slot from its (area, goal) codes, validated with its
+        # weight; its count, the exact accumulators of sqrt(w) and w, and its agent's mark in the presence counts
+        # of its (bucket, area) block. Returns the number of rows it refused (the caller then takes the numpy
+        # path, which names them). hs, ls, hw, lw are int64 (exact: at most 2^26 rows per call).
+        bad = 0
+        buf = np.empty(1)
+        bits = buf.view(np.uint64)
+        for i in range(area.size):
+            s = table[(area[i] - a_lo) * width + (goal[i] - g_lo)]
+            if s < 0:
+                bad += 1
+                continue
+            x = weight[i]
+            if x != x:
+                if s != null_of[s]:
+                    bad += 1
+                    continue
+                x = 0.0
+            elif x < 0.0 or x > 1.0:
+                bad += 1
+                continue
+            counts[s] += 1
+            if with_sqrt:
+                exact_add(math.sqrt(x), s, hs, ls, buf, bits, 0)
+            if with_weight:
+                exact_add(x, s, hw, lw, buf, bits, 0)
+            a = agent[i]
+            at = ((a % buckets) * m + area_of[s]) * span + (a // buckets - agent_lo)
+            seen[at] = min(seen[at] + 1, 2)  # uint8: 1 = seen once, 2 = repeated
+        return bad
+
+    return {"geometric": sqrt_sums, "arithmetic": weight_sums, "none": counts_only, "table": table_sums}
 
 
 # The feature sets each kernel computes (see misalign.core.means.FEATURES).
@@ -136,6 +183,17 @@ _KERNELS = {("sqrt",): "geometric", ("count", "weight"): "arithmetic", ("count",
 def covers(features: tuple) -> bool:
     """Whether a kernel computes exactly these per-goal feature sums."""
     return tuple(features) in _KERNELS
+
+
+def table_kernel():
+    """The compiled one-pass reduction of a chunk of a long table (see misalign.tables.summary)."""
+    global _compiled
+    if _compiled is None:
+        try:
+            _compiled = _define(cache=True)
+        except RuntimeError:  # numba finds no writable cache folder (read-only install and home)
+            _compiled = _define(cache=False)
+    return _compiled["table"]
 
 
 def loaded() -> bool:
@@ -160,12 +218,7 @@ def group_sums(goals: np.ndarray, weights: np.ndarray, ks: np.ndarray, features:
     [0, 1] (or is NaN), so that the caller can report the first such entry the
     usual way.
     """
-    global _compiled
-    if _compiled is None:
-        try:
-            _compiled = _define(cache=True)
-        except RuntimeError:  # numba finds no writable cache folder (read-only install and home)
-            _compiled = _define(cache=False)
+    table_kernel()  # compiles or loads every kernel
     which = _KERNELS[tuple(features)]
     runs, n, m = goals.shape
     big_k = int(ks.max()) + 1

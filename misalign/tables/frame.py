@@ -30,7 +30,7 @@ from ..core.validation import AREA_MEANS, PAIRS, check_option
 from ..util import Progress, require, usable_cpus
 from .conflicts import OVERALL, Areas, read_conflicts
 from .labels import show
-from .read import Piece, Source, open_table, where_in
+from .read import Columns, Piece, Source, open_table, where_in
 from .summary import AGENT_COLUMNS, MISSING, Summary, Task, finish_bucket, group_sizes, raise_problems, shard, summarize
 
 __all__ = ["score_frame", "AGENT_COLUMNS", "OVERALL", "MISSING"]
@@ -212,7 +212,7 @@ def _whole_pieces(source: Source) -> Source:
         return source
     pieces = []
     for piece in source.pieces:
-        frames = list(piece.frames())
+        frames = [f.to_frame() if isinstance(f, Columns) else f for f in piece.frames()]
         frame = pd.concat(frames) if len(frames) > 1 else frames[0]
         pieces.append(Piece("pandas", piece.where, piece.columns, dict(frame=frame), piece.first_row, piece.kind))
     return Source(source.name, source.kind, pieces, source.columns)

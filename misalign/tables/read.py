@@ -31,6 +31,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ..util import require
@@ -297,8 +298,11 @@ def parquet_pieces(files: list[str], columns, *, numeric=(), name: str) -> list[
             raise ValueError(f"{name}: {fragment.path} cannot be read as Parquet ({str(exc).strip()[:300]})") from None
         stored = [c for c in columns if c not in keys]
         _check_columns(list(schema.names), stored, f"{name}: {fragment.path}")
+        text = []
         for c in stored:
             kind = _arrow_kind(schema.field(c).type)
+            if kind == "string":
+                text.append(c)
             if kind not in ("integer", "string", "float", "null"):
                 what = "numbers" if c in numeric else "labels (text or whole numbers)"
                 raise ValueError(f"{name}: {fragment.path} stores column {c!r} as {kind}; expected {what}")
@@ -307,14 +311,52 @@ def parquet_pieces(files: list[str], columns, *, numeric=(), name: str) -> list[
         for i, size in enumerate(sizes):
             if groups and rows + size > PIECE_ROWS:
                 pieces.append(Piece("parquet", fragment.path, list(columns),
-                                    dict(path=os.path.abspath(fragment.path), groups=groups, keys=keys), start))
+                                    dict(path=os.path.abspath(fragment.path), groups=groups, keys=keys,
+                                         dictionary=text), start))
                 start += rows
                 groups, rows = [], 0
             groups.append(i)
             rows += size
         pieces.append(Piece("parquet", fragment.path, list(columns),
-                            dict(path=os.path.abspath(fragment.path), groups=groups, keys=keys), start))
+                            dict(path=os.path.abspath(fragment.path), groups=groups, keys=keys, dictionary=text),
+                            start))
     return pieces
+
+
+class Columns:
+    """A chunk of a table as named pandas Series over numpy arrays, without building a DataFrame.
+
+    Reading Parquet into numpy arrays is close to free for number columns
+    (no copy); a DataFrame would consolidate them, which costs more than the
+    reduction itself. Text columns arrive dictionary-encoded (pandas
+    Categoricals), so their labels are decoded once per chunk, not per row.
+    """
+
+    def __init__(self, columns: dict, index: pd.RangeIndex):
+        self._columns, self.index = columns, index
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            return self._columns[key]
+        return Columns({k: self._columns[k] for k in key}, self.index)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    @property
+    def columns(self) -> list:
+        return list(self._columns)
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self._columns, index=self.index)
+
+
+def _series(array, index) -> pd.Series:
+    pa = require("pyarrow", "parquet", "reading Parquet files")
+    t = array.type
+    if (pa.types.is_integer(t) or pa.types.is_floating(t)) and array.null_count == 0:
+        return pd.Series(array.to_numpy(zero_copy_only=False), index=index, copy=False)
+    return pd.Series(array.to_pandas(), index=index, copy=False)
 
 
 def _parquet_frames(piece: Piece):
@@ -322,17 +364,18 @@ def _parquet_frames(piece: Piece):
     path, groups, keys = piece.args["path"], piece.args["groups"], piece.args["keys"]
     stored = [c for c in piece.columns if c not in keys]
     try:
-        table = pq.ParquetFile(path).read_row_groups(groups, columns=stored)
+        table = pq.ParquetFile(path, read_dictionary=piece.args.get("dictionary") or None).read_row_groups(
+            groups, columns=stored)
     except Exception as exc:  # noqa: BLE001
         raise ValueError(f"{path}: cannot be read as Parquet ({str(exc).strip()[:300]})") from None
     row = piece.first_row
     for batch in table.to_batches(max_chunksize=CHUNK_ROWS):
-        frame = batch.to_pandas()
+        index = pd.RangeIndex(row, row + batch.num_rows)
+        columns = {name: _series(batch.column(name), index) for name in stored}
         for k, v in keys.items():
-            frame[k] = v
-        frame.index = pd.RangeIndex(row, row + len(frame))
-        row += len(frame)
-        yield frame[piece.columns]
+            columns[k] = pd.Series(np.full(batch.num_rows, v, dtype=object), index=index)
+        row += batch.num_rows
+        yield Columns({c: columns[c] for c in piece.columns}, index)
     if table.num_rows == 0:
         yield pd.DataFrame({c: pd.Series([], dtype=object) for c in piece.columns})
 
@@ -387,6 +430,7 @@ def read_small(table, columns, name: str, *, numeric=(), sep=None, na_values=Non
     for piece in source.pieces:
         place = where_in(piece)
         for frame in piece.frames():
+            frame = frame.to_frame() if isinstance(frame, Columns) else frame
             frames.append(frame.assign(_place=[place(r) for r in frame.index]))
     if not frames:
         return pd.DataFrame({c: [] for c in [*columns, "_place"]})

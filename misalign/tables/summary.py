@@ -277,11 +277,102 @@ def _check_group_memory(summary: Summary) -> None:
                          "(a time step, a region, a cohort)")
 
 
+# Chunks of at least this many rows take the compiled reduction (when numba is
+# installed) even before its first use in the process; smaller ones only after.
+_KERNEL_COLD_ROWS = 1 << 20
+# Integer labels of at most this range are looked up in a table indexed by value.
+_TABLE_RANGE = 1 << 16
+
+
+def _int_range(values: pd.Series, limit: int | None = _TABLE_RANGE):
+    dtype = values.dtype
+    if not (isinstance(dtype, np.dtype) and dtype.kind in "iu") or not len(values):
+        return None
+    a = values.to_numpy()
+    lo, hi = int(a.min()), int(a.max())
+    return (a, lo, hi) if limit is None or hi - lo < limit else None
+
+
+def _fast(frame, task: Task) -> Summary | None:
+    """The compiled one-pass reduction of a chunk whose columns are numbers, or None if it does not apply.
+
+    Applies when numba is installed (and loaded, or the chunk is large), the
+    area, goal and agent columns are integers of small range (agents: dense
+    enough for a bitmap), the weights are floats, there are no ``by`` columns,
+    probabilities or kept rows, and the weight mean factorizes. Any row the
+    kernel refuses, or a repeated (agent, area), sends the chunk back to the
+    numpy path, which names the problem.
+    """
+    from ..core import kernels
+
+    if task.by or task.probability or task.keep or task.atoms or not kernels.available():
+        return None
+    if not kernels.loaded() and len(frame) < _KERNEL_COLD_ROWS:
+        return None
+    area, goal, agent = _int_range(frame["area"]), _int_range(frame["goal"]), _int_range(frame["agent"], None)
+    weight = frame["weight"]
+    if area is None or goal is None or agent is None or weight.dtype != np.float64:
+        return None
+    areas = task.areas
+    m, slots = len(areas.labels), areas.slots
+    (a, a_lo, a_hi), (g, g_lo, g_hi), (ag, ag_lo, ag_hi) = area, goal, agent
+    width = g_hi - g_lo + 1
+    table = np.full((a_hi - a_lo + 1) * width, -1, dtype=np.int64)
+    for av in range(a_lo, a_hi + 1):
+        j = areas.index.get(av)
+        if j is None:
+            continue
+        ids = {lab: i + 1 for i, lab in enumerate(areas.goals[j])}
+        for gv in range(g_lo, g_hi + 1):
+            table[(av - a_lo) * width + (gv - g_lo)] = (areas.offsets[j] if gv == 0 else
+                                                       (areas.offsets[j] + ids[gv] if gv in ids else -1))
+    buckets = task.buckets
+    lo_st, hi_st = (ag_lo // buckets, ag_hi // buckets) if ag_lo >= 0 else (None, None)
+    if lo_st is None:
+        return None
+    lo_st -= lo_st % 8
+    span = hi_st - lo_st + 1
+    span += -span % 8
+    n_blocks = buckets * m
+    if n_blocks * span > 8 * len(frame) + (1 << 16):
+        return None  # ids too sparse for a bitmap
+    area_of = np.repeat(np.arange(m), np.diff(areas.offsets)).astype(np.int64)
+    null_of = areas.offsets[area_of].astype(np.int64)
+    with_sqrt, with_weight = "sqrt" in task.features, "weight" in task.features
+    counts = np.zeros(slots, dtype=np.int64)
+    size = slots * 1075
+    empty = np.zeros(1, dtype=np.int64)
+    hs, ls = (np.zeros(size, np.int64), np.zeros(size, np.int64)) if with_sqrt else (empty, empty)
+    hw, lw = (np.zeros(size, np.int64), np.zeros(size, np.int64)) if with_weight else (empty, empty)
+    seen = np.zeros(n_blocks * span, dtype=np.uint8)
+    bad = kernels.table_kernel()(a, g, ag, weight.to_numpy(), table, a_lo, g_lo, width, null_of, area_of, m, buckets,
+                                 lo_st, span, with_sqrt, with_weight, counts, hs, ls, hw, lw, seen)
+    if bad or (seen > 1).any():
+        return None  # a refused row, or a repeated (agent, area): the numpy path says which
+    out = Summary(task)
+    out.rows = len(frame)
+    out.counts[()] = counts
+    out.sums[()] = {}
+    if with_sqrt:
+        out.sums[()]["sqrt"] = ExactSums.from_accumulators(slots, hs.astype(np.float64), ls.astype(np.float64))
+    if with_weight:
+        out.sums[()]["weight"] = ExactSums.from_accumulators(slots, hw.astype(np.float64), lw.astype(np.float64))
+    present = (seen > 0).reshape(n_blocks, span)
+    bits = np.packbits(present, axis=1)
+    for b in np.flatnonzero(present.any(axis=1)).tolist():
+        bk, j = divmod(b, m)
+        out.agents[(bk, (), j)] = AgentSet(lo=lo_st, bits=bits[b].copy())
+    return out
+
+
 def summarize(frame: pd.DataFrame, task: Task, place) -> Summary:
     """Reduce one chunk of the agents table (raw columns) to a :class:`Summary`.
 
     ``place(row label)`` says where a row is, for messages ("line 7 of a.csv").
     """
+    fast = _fast(frame, task)
+    if fast is not None:
+        return fast
     out = Summary(task)
     areas = task.areas
     m, slots = len(areas.labels), areas.slots
