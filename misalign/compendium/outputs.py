@@ -48,8 +48,12 @@ def parameters(namespace: dict | None = None) -> dict:
         for node in ast.parse(src).body:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
                 node, (ast.AnnAssign, ast.AugAssign)) else []
-            for t in targets:
-                if isinstance(t, ast.Name) and t.id not in names:
+            stack = list(targets)
+            while stack:
+                t = stack.pop(0)
+                if isinstance(t, (ast.Tuple, ast.List)):
+                    stack[:0] = list(t.elts)
+                elif isinstance(t, ast.Name) and t.id not in names:
                     names.append(t.id)
     return {name: namespace[name] for name in names if name in namespace}
 
