@@ -58,6 +58,15 @@ def merge_summaries(*summaries: Summary) -> Summary:
     return acc
 
 
+def finish_all(summary: Summary) -> Summary:
+    """A root summary with its agent sets replaced by each group's count (as the client needs it)."""
+    counted = finish_bucket(summary)
+    out = shard(summary, None)
+    out.sizes = counted.sizes
+    out.problems = {**summary.problems, **counted.problems}
+    return out
+
+
 def _client():
     """The active dask.distributed client, if there is one."""
     distributed = sys.modules.get("distributed")
@@ -116,11 +125,14 @@ def _reduce_on_dask(pieces: list[Piece], task: Task, progress: bool, delayed_inp
                  for p in pieces]
     else:
         parts = [dask.delayed(summarize_piece, pure=True)(p, task) for p in pieces]
-    sums = _tree(dask, [dask.delayed(shard, pure=True)(p, None) for p in parts])
-    counted = [dask.delayed(finish_bucket, pure=True)(_tree(dask, [dask.delayed(shard, pure=True)(p, b)
-                                                                     for p in parts]))
-               for b in range(buckets)]
-    final = dask.delayed(merge_summaries, pure=True)(sums, *counted)
+    if buckets == 1:  # one tree merges sums and agent sets alike; its root counts the agents
+        final = dask.delayed(finish_all, pure=True)(_tree(dask, parts))
+    else:
+        sums = _tree(dask, [dask.delayed(shard, pure=True)(p, None) for p in parts])
+        counted = [dask.delayed(finish_bucket, pure=True)(_tree(dask, [dask.delayed(shard, pure=True)(p, b)
+                                                                         for p in parts]))
+                   for b in range(buckets)]
+        final = dask.delayed(merge_summaries, pure=True)(sums, *counted)
     from dask.callbacks import Callback
 
     bar = Progress(len(parts), "scoring", enabled=progress)

@@ -250,12 +250,32 @@ def finish_bucket(summary: Summary) -> Summary:
     """Count each group's distinct agents in one bucket and drop the sets (what a bucket's merge tree returns)."""
     out = Summary(summary.task)
     out.problems = summary.problems
-    unions: dict = {}
+    by_group: dict = {}
     for key, agent_set in summary.agents.items():
-        group = key[1]
-        unions[group] = agent_set if group not in unions else unions[group].merge(agent_set)[0]
-    out.sizes = {g: u.count for g, u in unions.items()}
+        by_group.setdefault(key[1], []).append(agent_set)
+    out.sizes = {g: _union_count(sets) for g, sets in by_group.items()}
     return out
+
+
+def _union_count(sets: list) -> int:
+    """The number of distinct ids in the union of agent sets (bitmaps ORed in one pass where they align)."""
+    bitmaps = [s for s in sets if s.bits is not None]
+    others = [s for s in sets if s.bits is None]
+    count = 0
+    if bitmaps:
+        lo = min(s.lo for s in bitmaps)
+        hi = max(s.lo + 8 * s.bits.size for s in bitmaps)
+        union = np.zeros((hi - lo) // 8, dtype=np.uint8)
+        for s in bitmaps:
+            a = (s.lo - lo) // 8
+            union[a:a + s.bits.size] |= s.bits
+        if not others:
+            return int(np.bitwise_count(union).sum())
+        others.append(AgentSet(lo=lo, bits=union))
+    union = others[0]
+    for s in others[1:]:
+        union = union.merge(s)[0]
+    return union.count + count
 
 
 def group_sizes(summary: Summary) -> dict:
