@@ -25,7 +25,7 @@ _LAZY = {
     "rank_agents": "misalign.analysis.decompose",
     "score_interval": "misalign.analysis.uncertainty",
     "score_variance": "misalign.analysis.uncertainty",
-    "scores_by": "misalign.analysis.timeseries",
+    "score_groups": "misalign.tables.groups",
 }
 _SUBMODULES = {
     "theory": "misalign.analysis.theory",
