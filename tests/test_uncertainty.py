@@ -432,6 +432,18 @@ def test_design_score_needs_weights_constant_within_strata_and_zero_rule():
     assert (est, low) == (0.0, 0.0) and high == pytest.approx(1 - 0.025 ** (1 / 10))
 
 
+def test_design_options_scale_like_the_score():
+    goals, weights, strata, s = stratified_sample(np.random.default_rng(20), 60)
+    c = [1 - np.eye(3)]
+    a = score_interval(goals, weights, c, sample_weight=s, strata=strata)
+    r = score_interval(goals, weights, c, sample_weight=s, strata=strata, pairs="with_replacement")
+    factor = (s.sum() ** 2 - s @ s) / s.sum() ** 2  # the weighted analogue of (n - 1)/n
+    assert tuple(r) == pytest.approx(tuple(x * factor for x in a))
+    # strata alone (equal weights): the estimate is the score
+    e = score_interval(goals, weights, c, strata=strata)
+    assert e.estimate == pytest.approx(misalignment(goals, weights, c)) and e.low < e.estimate < e.high
+
+
 # --------------------------------------------------------------------------- comparisons
 
 def test_difference_interval_against_brute_force():
@@ -479,6 +491,13 @@ def test_contrast_interval_against_brute_force(kind):
 
         assert est == pytest.approx(cross_misalignment(goals[groups == "a"], weights[groups == "a"],
                                                        goals[groups == "b"], weights[groups == "b"], c))
+
+
+def test_difference_at_balanced_tops_is_not_degenerate():
+    # both samples evenly split: each estimate lies above its interval's top, the MOVER distances clip at 0
+    g = np.array([[1], [2]] * 30)
+    d = difference_interval(g, np.ones((60, 1)), g, np.ones((60, 1)), [FULL])
+    assert d.estimate == 0.0 and d.low < 0 < d.high and d.high - d.low < 0.3
 
 
 def test_contrast_of_identical_groups_reaches_zero_and_not_below():

@@ -1792,7 +1792,10 @@ def _design_interval(g, w, cs, sample_weight, strata, level, method, rng, n_boot
         code = np.zeros(n, dtype=np.int64)
     else:
         lab = _labels(strata, n, "strata")
-        _, code = np.unique(np.array([str(type(x)) + repr(x) for x in lab.tolist()]), return_inverse=True)
+        try:
+            _, code = np.unique(lab, return_inverse=True)
+        except TypeError:  # labels of mixed types: told apart by their type and value
+            _, code = np.unique(np.array([str(type(x)) + repr(x) for x in lab.tolist()]), return_inverse=True)
         code = code.ravel().astype(np.int64)
     pairs, weight_mean, area_mean, normalize, missing = (
         options[x] for x in ("pairs", "weight_mean", "area_mean", "normalize", "missing"))
@@ -1823,14 +1826,15 @@ def _design_interval(g, w, cs, sample_weight, strata, level, method, rng, n_boot
     total = float(s.sum())
     scale = 1.0 if pairs == "distinct" else (total * total - float(s @ s)) / (total * total)
     est_u = float(_design_estimate(ker, counts[None], s_atom)[0])
-    if est_u <= 0:
-        return Interval(estimate, 0.0, float(_design_zero_upper(np.bincount(code), ker.hmax, level)) * scale)
     if method == "score":
         sg = np.array([s_atom[owner == x][0] for x in range(G)])
         if not all(np.all(s_atom[owner == x] == sg[x]) for x in range(G)):
             raise ValueError("method='score' with sample_weight needs the weights constant within each stratum; give "
                              "strata, or use method='bootstrap' (stratified, with an rng)")
         _check_score_size(ker, weight_mean)
+    if est_u <= 0:
+        return Interval(estimate, 0.0, float(_design_zero_upper(np.bincount(code), ker.hmax, level)) * scale)
+    if method == "score":
         _, lo, hi = _design_score_core(ker, counts[None], owner, sg, level)
         return Interval(estimate, float(lo[0]) * scale, float(hi[0]) * scale)
     # stratified bootstrap: each stratum resampled on its own, every agent keeping its weight
