@@ -613,3 +613,24 @@ def test_public_method_list():
     assert INTERVAL_METHODS[0] == "score"
     assert score_interval([[1], [2], [1], [2]], np.ones((4, 1)), [FULL]) == \
         score_interval([[1], [2], [1], [2]], np.ones((4, 1)), [FULL], method="score")
+
+
+def test_contrast_bootstrap_over_areas_with_non_response_against_brute_force():
+    # several areas, each with its own respondents: the contrast is recomputed per resample from scratch
+    rng = np.random.default_rng(21)
+    g = rng.integers(0, 3, size=(60, 3))
+    w = np.ones((60, 3))
+    cs = [np.array([[0, 1.0], [1.0, 0]])] * 3
+    groups = np.array(["a"] * 30 + ["b"] * 30)
+    est, low, high = contrast_interval(g, w, cs, groups, a="a", b="b", contrast="between", method="bootstrap",
+                                       rng=np.random.default_rng(3), n_boot=200, weight_mean="none",
+                                       missing="exclude")
+    # the estimate by hand: per area, the share of (a, b) pairs of respondents that disagree, averaged over areas
+    want = []
+    for j in range(3):
+        ga, gb = g[:30, j][g[:30, j] > 0], g[30:, j][g[30:, j] > 0]
+        want.append(np.mean(ga[:, None] != gb[None, :]))
+    assert est == pytest.approx(np.mean(want), rel=1e-12)
+    assert low <= est <= high
+    with pytest.raises(ValueError, match="or method='bootstrap'"):
+        contrast_interval(g, w, cs, groups, a="a", b="b", contrast="between", weight_mean="none", missing="exclude")

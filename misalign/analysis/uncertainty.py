@@ -88,9 +88,10 @@ import numpy as np
 
 from ..core import engine
 from ..core.means import MEANS, WEIGHT_MEANS, feature
-from ..core.score import area_scores_batch, combine_areas, misalignment
+from ..core.score import area_scores, area_scores_batch, combine_areas, misalignment
 from ..core.validation import AREA_MEANS, MISSING, PAIRS, as_population, check_option
 from .atoms import AtomKernel, atom_kernel, collapse
+from .decompose import cross_area_scores
 
 __all__ = [
     "Interval",
@@ -1527,9 +1528,13 @@ def contrast_interval(goals, weights, conflicts, groups, *, a, b, contrast="betw
     g, w, cs = as_population(goals, weights, conflicts)
     n, m = g.shape
     reason = _u_statistic_problem(m, area_mean, missing)
-    if reason is not None:
+    if reason is not None and method != "bootstrap":
         raise ValueError(f"{reason}, so the contrast is not a combination of U-statistics; expected "
-                         "area_mean='arithmetic' and missing='g0' over several areas")
+                         "area_mean='arithmetic' and missing='g0' over several areas, or method='bootstrap'")
+    if reason is not None:
+        return _contrast_bootstrap_by_agents(g, w, cs, groups, a, b, contrast, level, rng, n_boot,
+                                             dict(weight_mean=weight_mean, area_mean=area_mean,
+                                                  normalize=normalize, missing=missing))
     in_a, in_b = _contrast_groups(g, w, cs, groups, a, b, missing)
     keep = in_a | in_b
     atoms = collapse(g[keep], w[keep])
@@ -1558,6 +1563,52 @@ def contrast_interval(goals, weights, conflicts, groups, *, a, b, contrast="betw
         boot[b0:b1] = _contrast_estimate(ker, da, db, c)[0]
     a2 = (1.0 - level) / 2.0
     low, high = np.quantile(boot, [a2, 1.0 - a2])
+    return Interval(est, float(low), float(high))
+
+
+def _contrast_of(ga, wa, gb, wb, cs, contrast, options) -> float:
+    """The contrast of two groups' agents, area by area (each area's own respondents), combined over areas."""
+    missing, weight_mean = options["missing"], options["weight_mean"]
+    cross = cross_area_scores(ga, wa, gb, wb, cs, weight_mean=weight_mean, missing=missing)
+    per_area = np.asarray(cross, dtype=np.float64)
+    if options["normalize"]:
+        per_area = per_area * np.array([engine.norm_factor(c, options["normalize"]) for c in cs])
+    if contrast != "between":
+        ua = area_scores(ga, wa, cs, weight_mean=weight_mean, normalize=options["normalize"], missing=missing)
+        ub = area_scores(gb, wb, cs, weight_mean=weight_mean, normalize=options["normalize"], missing=missing)
+        if contrast == "between-within":
+            per_area = per_area - (ua + ub) / 2.0
+        else:
+            na = np.count_nonzero(ga, axis=0) if missing == "exclude" else np.full(len(cs), ga.shape[0])
+            nb = np.count_nonzero(gb, axis=0) if missing == "exclude" else np.full(len(cs), gb.shape[0])
+            pa, pb = na * (na - 1.0), nb * (nb - 1.0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                per_area = per_area - np.where(pa + pb > 0, (pa * ua + pb * ub) / (pa + pb), 0.0)
+    return float(combine_areas(per_area, options["area_mean"]))
+
+
+def _contrast_bootstrap_by_agents(g, w, cs, groups, a, b, contrast, level, rng, n_boot, options) -> Interval:
+    r"""Percentile interval of a contrast when it is no combination of U-statistics (several areas with
+    ``missing="exclude"``, or an area mean other than the arithmetic one).
+
+    Each group's agents are resampled with replacement, apart (the group sizes
+    stay fixed, as the study behind this module conditions on them), and the
+    contrast is recomputed from scratch: every area's cross and own scores over
+    the resampled agents who answered there, combined over areas.
+    """
+    labels = _labels(groups, g.shape[0], "groups")
+    ia, ib = np.flatnonzero(labels == a), np.flatnonzero(labels == b)
+    for name, idx, lab in (("a", ia, a), ("b", ib, b)):
+        if idx.size < 2:
+            raise ValueError(f"{name}={lab!r} has {idx.size} agents; expected at least 2 in each group")
+    est = _contrast_of(g[ia], w[ia], g[ib], w[ib], cs, contrast, options)
+    boot = np.empty(n_boot)
+    for r in range(n_boot):
+        ra, rb = ia[rng.integers(0, ia.size, ia.size)], ib[rng.integers(0, ib.size, ib.size)]
+        boot[r] = _contrast_of(g[ra], w[ra], g[rb], w[rb], cs, contrast, options)
+    boot = boot[np.isfinite(boot)]
+    a2 = (1.0 - level) / 2.0
+    low, high = np.quantile(boot, [a2, 1.0 - a2]) if boot.size else (np.nan, np.nan)
     return Interval(est, float(low), float(high))
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.decompose import cross_area_scores
+from ..analysis.uncertainty import contrast_interval, score_interval
 from ..core.means import WEIGHT_MEANS
 from ..core.score import area_scores, combine_areas
 from ..core.validation import AREA_MEANS, MISSING, PAIRS, check_option
@@ -40,8 +41,6 @@ def _cross_label(a, b) -> str:
 
 def _intervals(pop: Population, options: dict, level, method, rng, n_boot, area_mean):
     """(low, high, method) per area and overall for one population."""
-    from ..analysis.uncertainty import score_interval
-
     m = len(pop.areas.labels)
     out = []
     for j in range(m):
@@ -65,8 +64,6 @@ def _intervals(pop: Population, options: dict, level, method, rng, n_boot, area_
 
 
 def _cross_intervals(pa: Population, pb: Population, options: dict, level, method, rng, n_boot):
-    from ..analysis.uncertainty import contrast_interval
-
     m = len(pa.areas.labels)
     goals = np.concatenate([pa.goals, pb.goals])
     weights = np.concatenate([pa.weights, pb.weights])
