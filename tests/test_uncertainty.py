@@ -15,6 +15,8 @@ from scipy.stats import binom, norm
 from misalign import misalignment, misalignment_batch
 from misalign.analysis.atoms import atom_kernel, collapse, hoeffding_variance
 from misalign.analysis.uncertainty import (
+    area_intervals,
+    cross_intervals,
     INTERVAL_METHODS,
     Interval,
     contrast_coefficients,
@@ -634,3 +636,52 @@ def test_contrast_bootstrap_over_areas_with_non_response_against_brute_force():
     assert low <= est <= high
     with pytest.raises(ValueError, match="or method='bootstrap'"):
         contrast_interval(g, w, cs, groups, a="a", b="b", contrast="between", weight_mean="none", missing="exclude")
+
+
+# --------------------------------------------------------------------------- batched intervals
+
+@pytest.mark.parametrize("method", ["score", "exact", "normal"])
+@pytest.mark.parametrize("weight_mean", ["geometric", "none"])
+def test_area_intervals_agree_with_one_call_per_sample(method, weight_mean):
+    """The batched path against score_interval sample by sample; estimates against the pair loop."""
+    rng = np.random.default_rng(4)
+    conflict = np.array([[0.0, 1.0, 0.5], [1.0, 0.0, 0.25], [0.5, 0.25, 0.0]])
+    samples = []
+    for n in (1, 2, 3, 7, 30, 30, 120):
+        k_used = rng.integers(1, 4)
+        samples.append((rng.integers(1, k_used + 1, n), rng.choice([0.25, 1.0], n)))
+    samples.append((np.ones(40, dtype=int), np.ones(40)))  # no conflicting pair: the zero rule
+    est, low, high = area_intervals(samples, conflict, method=method, weight_mean=weight_mean)
+    for (g, w), e, lo, hi in zip(samples, est, low, high):
+        if g.size < (4 if method == "exact" else 2):
+            assert np.isnan(e) and np.isnan(lo) and np.isnan(hi)
+            continue
+        one = score_interval(g[:, None], w[:, None], [conflict], method=method, weight_mean=weight_mean)
+        want = ref.area_score(g, w, conflict, weight_mean=weight_mean)
+        assert e == pytest.approx(want, abs=1e-12)
+        assert (lo, hi) == pytest.approx((one.low, one.high), abs=1e-6)
+
+
+@pytest.mark.parametrize("weight_mean", ["geometric", "arithmetic"])
+def test_cross_intervals_agree_with_contrast_interval_between(weight_mean):
+    rng = np.random.default_rng(5)
+    conflict = np.array([[0.0, 1.0, 0.5], [1.0, 0.0, 0.25], [0.5, 0.25, 0.0]])
+    pairs = []
+    for na, nb in ((5, 8), (5, 8), (20, 3), (1, 1), (0, 4), (60, 60)):
+        pairs.append((rng.integers(1, 4, na), rng.choice([0.5, 1.0], na),
+                      rng.integers(1, 4, nb), rng.choice([0.5, 1.0], nb)))
+    est, low, high = cross_intervals(pairs, conflict, weight_mean=weight_mean)
+    for (ga, wa, gb, wb), e, lo, hi in zip(pairs, est, low, high):
+        if ga.size == 0 or gb.size == 0:
+            assert np.isnan(e) and np.isnan(lo) and np.isnan(hi)
+            continue
+        h = ref.kernel_matrix(np.concatenate([ga, gb])[:, None], np.concatenate([wa, wb])[:, None], [conflict],
+                              weight_mean=weight_mean)
+        members_a, members_b = np.arange(ga.size), ga.size + np.arange(gb.size)
+        assert e == pytest.approx(ref.cross_mean(h, members_a, members_b), abs=1e-12)
+        if ga.size < 2 or gb.size < 2:
+            continue
+        groups = np.array(["a"] * ga.size + ["b"] * gb.size)
+        one = contrast_interval(np.concatenate([ga, gb])[:, None], np.concatenate([wa, wb])[:, None], [conflict],
+                                groups, a="a", b="b", contrast="between", weight_mean=weight_mean)
+        assert (lo, hi) == pytest.approx((one.low, one.high), abs=1e-6)

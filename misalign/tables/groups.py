@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.decompose import cross_area_scores
-from ..analysis.uncertainty import contrast_interval, score_interval
+from ..analysis.uncertainty import area_intervals, contrast_interval, cross_intervals, score_interval
 from ..core.means import WEIGHT_MEANS
 from ..core.score import area_scores, combine_areas
 from ..core.validation import AREA_MEANS, MISSING, PAIRS, check_option
@@ -39,51 +39,77 @@ def _cross_label(a, b) -> str:
     return f"{a} x {b}"
 
 
-def _intervals(pop: Population, options: dict, level, method, rng, n_boot, area_mean):
-    """(low, high, method) per area and overall for one population."""
-    m = len(pop.areas.labels)
-    out = []
-    for j in range(m):
-        lo, hi, how = np.nan, np.nan, method
-        keep = pop.goals[:, j] != 0 if options["missing"] == "exclude" else np.ones(len(pop.agents), bool)
-        if keep.sum() >= 2:
-            iv = score_interval(pop.goals[keep][:, [j]], pop.weights[keep][:, [j]], [pop.areas.matrices[j]],
-                                level=level, method=method, rng=rng, n_boot=n_boot, **options)
-            lo, hi = iv[1], iv[2]
-        out.append((lo, hi, how))
-    overall_method = method
-    if method == "score" and ((options["missing"] == "exclude" and m > 1) or (area_mean != "arithmetic" and m > 1)):
-        overall_method = "bootstrap"  # not a U-statistic: see misalign.analysis.uncertainty
-    if len(pop.agents) >= 2:
-        iv = score_interval(pop.goals, pop.weights, pop.conflicts, level=level, method=overall_method, rng=rng,
-                            n_boot=n_boot, area_mean=area_mean, **options)
-        out.append((iv[1], iv[2], overall_method))
-    else:
-        out.append((np.nan, np.nan, overall_method))
-    return out
+def _respondents(pop: Population, j: int, missing: str):
+    keep = pop.goals[:, j] != 0 if missing == "exclude" else np.ones(len(pop.agents), bool)
+    return pop.goals[keep, j], pop.weights[keep, j]
 
 
-def _cross_intervals(pa: Population, pb: Population, options: dict, level, method, rng, n_boot):
-    m = len(pa.areas.labels)
-    goals = np.concatenate([pa.goals, pb.goals])
-    weights = np.concatenate([pa.weights, pb.weights])
-    side = np.array(["a"] * len(pa.agents) + ["b"] * len(pb.agents))
-    opts = {k: v for k, v in options.items() if k in ("weight_mean", "missing")}
-    out = []
+def _overall_method(method: str, m: int, options: dict, area_mean: str) -> str:
+    """The score method where the combined score is a U-statistic; the bootstrap where it is not."""
+    if method in ("score", "normal", "exact") and m > 1 and (options["missing"] == "exclude"
+                                                              or area_mean != "arithmetic"):
+        return "bootstrap"
+    return method
+
+
+def _fill_intervals(rows: list, specs: list, areas, options: dict, level, method, rng, n_boot, area_mean) -> None:
+    """Add (low, high, method) to every row: per area in batches across populations, overall one by one.
+
+    ``specs[i]`` describes ``rows[i]``: ("one", population) or ("cross", population a, population b), and the
+    area index (None for the overall row).
+    """
+    m = len(areas.labels)
+    result = [None] * len(rows)
     for j in range(m):
-        keep = goals[:, j] != 0 if options["missing"] == "exclude" else np.ones(len(goals), bool)
-        if (side[keep] == "a").any() and (side[keep] == "b").any():
-            iv = contrast_interval(goals[keep][:, [j]], weights[keep][:, [j]], [pa.areas.matrices[j]], side[keep],
-                                   a="a", b="b", contrast="between", level=level, method=method, rng=rng,
-                                   n_boot=n_boot, **opts)
-            out.append((iv[1], iv[2], method))
+        ones = [i for i, (kind, pops, area) in enumerate(specs) if area == j and kind == "one"]
+        crosses = [i for i, (kind, pops, area) in enumerate(specs) if area == j and kind == "cross"]
+        if ones:
+            samples = [_respondents(specs[i][1][0], j, options["missing"]) for i in ones]
+            _, lo, hi = area_intervals(samples, areas.matrices[j], level=level, method=method, rng=rng,
+                                       n_boot=n_boot, weight_mean=options["weight_mean"],
+                                       normalize=options["normalize"])
+            for i, a, b in zip(ones, lo, hi):
+                result[i] = (a, b, method)
+        if crosses:
+            pairs = [(*_respondents(specs[i][1][0], j, options["missing"]),
+                      *_respondents(specs[i][1][1], j, options["missing"])) for i in crosses]
+            how = "score" if method == "score" else method
+            if how == "score":
+                _, lo, hi = cross_intervals(pairs, areas.matrices[j], level=level, weight_mean=options["weight_mean"],
+                                            normalize=options["normalize"])
+            else:
+                lo, hi = [], []
+                for ga, wa, gb, wb in pairs:
+                    iv = contrast_interval(np.concatenate([ga, gb])[:, None], np.concatenate([wa, wb])[:, None],
+                                           [areas.matrices[j]], ["a"] * ga.size + ["b"] * gb.size, a="a", b="b",
+                                           contrast="between", level=level, method=how, rng=rng, n_boot=n_boot,
+                                           weight_mean=options["weight_mean"], normalize=options["normalize"])
+                    lo.append(iv[1])
+                    hi.append(iv[2])
+            for i, a, b in zip(crosses, lo, hi):
+                result[i] = (a, b, how)
+    how = _overall_method(method, m, options, area_mean)
+    for i, (kind, pops, area) in enumerate(specs):
+        if area is not None:
+            continue
+        if kind == "one":
+            pop = pops[0]
+            if len(pop.agents) < 2:
+                result[i] = (np.nan, np.nan, how)
+                continue
+            iv = score_interval(pop.goals, pop.weights, pop.conflicts, level=level, method=how, rng=rng,
+                                n_boot=n_boot, area_mean=area_mean, **options)
         else:
-            out.append((np.nan, np.nan, method))
-    overall_method = method if (options["missing"] == "g0" or m == 1) else "bootstrap"
-    iv = contrast_interval(goals, weights, pa.conflicts, side, a="a", b="b", contrast="between", level=level,
-                           method=overall_method, rng=rng, n_boot=n_boot, **opts)
-    out.append((iv[1], iv[2], overall_method))
-    return out
+            pa, pb = pops
+            goals, weights = np.concatenate([pa.goals, pb.goals]), np.concatenate([pa.weights, pb.weights])
+            side = np.array(["a"] * len(pa.agents) + ["b"] * len(pb.agents))
+            iv = contrast_interval(goals, weights, pa.conflicts, side, a="a", b="b", contrast="between",
+                                   level=level, method=how if how != "exact" else "normal", rng=rng, n_boot=n_boot,
+                                   weight_mean=options["weight_mean"], area_mean=area_mean,
+                                   normalize=options["normalize"], missing=options["missing"])
+        result[i] = (iv[1], iv[2], how)
+    for row, (lo, hi, how) in zip(rows, result):
+        row += [float(lo), float(hi), how]
 
 
 def score_groups(agents, conflicts, *, groups=None, cross=(), by=None, level=None, method="score", rng=None,
@@ -173,7 +199,7 @@ def score_groups(agents, conflicts, *, groups=None, cross=(), by=None, level=Non
     populations: dict = {}
     for key, pop in pops.items():
         populations.setdefault(key[:len(by)], {})[key[len(by)] if groups else ALL] = pop
-    rows = []
+    rows, specs = [], []
     for outer in sorted(populations, key=lambda t: tuple((isinstance(v, str), v) for v in t)):
         members = populations[outer]
         whole = _union(list(members.values()))
@@ -188,17 +214,22 @@ def score_groups(agents, conflicts, *, groups=None, cross=(), by=None, level=Non
                                      f"{', '.join(show(x) for x in sorted(known, key=str))}")
         for label, pop in listed:
             scores = area_scores(pop.goals, pop.weights, pop.conflicts, **options)
-            sizes = _sizes(pop, missing)
-            ivs = _intervals(pop, options, level, method, rng, n_boot, area_mean) if level is not None else None
-            rows += _rows(outer, label, pop, scores, combine_areas(scores, area_mean), sizes, len(pop.agents), ivs)
+            new = _rows(outer, label, pop, scores, combine_areas(scores, area_mean), _sizes(pop, missing),
+                        len(pop.agents))
+            rows += new
+            specs += [("one", (pop,), j) for j in range(len(new) - 1)] + [("one", (pop,), None)]
         for a, b in cross:
             pa, pb = members[a], members[b]
             scores = cross_area_scores(pa.goals, pa.weights, pb.goals, pb.weights, pa.conflicts,
                                        weight_mean=weight_mean, missing=missing)
             sizes = [x + y for x, y in zip(_sizes(pa, missing), _sizes(pb, missing))]
-            ivs = _cross_intervals(pa, pb, options, level, method, rng, n_boot) if level is not None else None
-            rows += _rows(outer, _cross_label(a, b), pa, scores, combine_areas(scores, area_mean), sizes,
-                          len(pa.agents) + len(pb.agents), ivs)
+            new = _rows(outer, _cross_label(a, b), pa, scores, combine_areas(scores, area_mean), sizes,
+                        len(pa.agents) + len(pb.agents))
+            rows += new
+            specs += [("cross", (pa, pb), j) for j in range(len(new) - 1)] + [("cross", (pa, pb), None)]
+    if level is not None and rows:
+        _fill_intervals(rows, specs, next(iter(next(iter(populations.values())).values())).areas, options, level,
+                        method, rng, n_boot, area_mean)
     columns = [*by, "group", "area", "n", "goals", "score"] + (["low", "high", "method"] if level is not None else [])
     out = pd.DataFrame(rows, columns=columns)
     out["n"] = out["n"].astype(np.int64)
@@ -212,17 +243,10 @@ def _sizes(pop: Population, missing: str) -> list[int]:
     return [int(x) for x in np.count_nonzero(pop.goals, axis=0)]
 
 
-def _rows(outer, label, pop: Population, scores, overall, sizes, n, ivs):
-    rows = []
-    for j, area in enumerate(pop.areas.labels):
-        row = [*outer, label, area, sizes[j], len(pop.areas.goals[j]), float(scores[j])]
-        if ivs is not None:
-            row += [float(ivs[j][0]), float(ivs[j][1]), ivs[j][2]]
-        rows.append(row)
-    row = [*outer, label, OVERALL, n, None, float(overall)]
-    if ivs is not None:
-        row += [float(ivs[-1][0]), float(ivs[-1][1]), ivs[-1][2]]
-    rows.append(row)
+def _rows(outer, label, pop: Population, scores, overall, sizes, n):
+    rows = [[*outer, label, area, sizes[j], len(pop.areas.goals[j]), float(scores[j])]
+            for j, area in enumerate(pop.areas.labels)]
+    rows.append([*outer, label, OVERALL, n, None, float(overall)])
     return rows
 
 
