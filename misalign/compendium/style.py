@@ -56,7 +56,8 @@ def use_style() -> None:
     Examples
     --------
     >>> use_style()
-    >>>     >>> mpl.rcParams["font.sans-serif"][0], mpl.rcParams["svg.hashsalt"]
+    >>> import matplotlib as mpl
+    >>> mpl.rcParams["font.sans-serif"][0], mpl.rcParams["svg.hashsalt"]
     ('DejaVu Sans', 'misalign')
     """
     sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE, font=FONT, rc=RC)
