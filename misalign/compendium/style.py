@@ -12,6 +12,7 @@ stored ``min`` and ``max``, as in the paper's figures; nothing is re-aggregated.
 - :func:`lines`: the same on one existing axes;
 - :func:`reference`: closed forms and bounds over the curves, in their colours;
 - :func:`band`: only the bands, from any two columns of stored statistics;
+- :func:`log_axis`: a logarithmic axis labelled 1, 10, 100;
 - :func:`palette`: the colour of each level, so that lines, bands and any
   extra marks drawn by a notebook agree.
 """
@@ -19,11 +20,12 @@ stored ``min`` and ``max``, as in the paper's figures; nothing is re-aggregated.
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.ticker import FuncFormatter
 import pandas as pd
 import seaborn as sns
 
-__all__ = ["FONT", "PALETTE", "RC", "use_style", "palette", "band", "lines", "curves", "reference"]
+__all__ = ["FONT", "PALETTE", "RC", "use_style", "palette", "band", "lines", "curves", "reference", "log_axis"]
 
 #: Shipped with matplotlib, so no figure depends on the fonts a machine happens to have.
 FONT = "DejaVu Sans"
@@ -61,6 +63,19 @@ def use_style() -> None:
     ('DejaVu Sans', 'misalign')
     """
     sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE, font=FONT, rc=RC)
+
+
+def _plain(value: float, _position=None) -> str:
+    """1, 10, ..., 10000, then powers of ten as $10^{k}$ (long numbers would collide)."""
+    if value >= 1e5 and float(f"{value:.0e}") == value and f"{value:.0e}".startswith("1e"):
+        return f"$10^{{{int(round(np.log10(value)))}}}$"
+    return f"{value:g}"
+
+
+def log_axis(ax, axis: str = "x", base: float = 10) -> None:
+    """A logarithmic axis labelled with plain numbers (1, 10, 100 rather than powers)."""
+    getattr(ax, f"set_{axis}scale")("log", base=base)
+    getattr(ax, f"{axis}axis").set_major_formatter(FuncFormatter(_plain))
 
 
 def palette(levels, name: str = PALETTE) -> dict:
@@ -155,11 +170,11 @@ def curves(data: pd.DataFrame, *, x: str, y: str = "mean", hue: str = "curve", c
                     row=row, kind="line", estimator=None, sort=True, height=height, aspect=aspect, **marks)
     if lo is not None and hi is not None:
         g.map_dataframe(band, x=x, lo=lo, hi=hi, hue=hue, style=style, colors=colors)
-    if xscale is not None:
+    if xscale == "log":
+        for ax in g.axes.flat:
+            log_axis(ax, "x")
+    elif xscale is not None:
         g.set(xscale=xscale)
-        if xscale == "log":
-            for ax in g.axes.flat:
-                ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     if ylim is not None:
         g.set(ylim=ylim)
     g.set_axis_labels(xlabel if xlabel is not None else x, ylabel)
