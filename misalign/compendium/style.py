@@ -128,8 +128,10 @@ def lines(data: pd.DataFrame, *, x: str, y: str = "mean", hue: str | None = "cur
         band(data, x=x, lo=lo, hi=hi, hue=hue, style=style, colors=colors, ax=ax)
     kw = dict(markers=True, dashes=True) if style is not None else dict(marker=marker)
     kw.update(kwargs)
+    present = set(data[hue]) if hue is not None else set()
+    order = [level for level in colors if level in present] if hue is not None else None
     sns.lineplot(data=data, x=x, y=y, hue=hue, style=style, palette=colors if hue is not None else None,
-                 hue_order=list(colors) if hue is not None else None, estimator=None, sort=True, ax=ax, **kw)
+                 hue_order=order, estimator=None, sort=True, ax=ax, **kw)
     return ax
 
 
@@ -166,7 +168,9 @@ def curves(data: pd.DataFrame, *, x: str, y: str = "mean", hue: str = "curve", c
     colors = palette(data[hue]) if colors is None else colors
     marks = dict(markers=True, dashes=True) if style is not None else dict(marker="o")
     marks.update(kwargs)
-    g = sns.relplot(data=data, x=x, y=y, hue=hue, hue_order=list(colors), palette=colors, style=style, col=col,
+    present = set(data[hue])
+    g = sns.relplot(data=data, x=x, y=y, hue=hue, hue_order=[level for level in colors if level in present],
+                    palette=colors, style=style, col=col,
                     row=row, kind="line", estimator=None, sort=True, height=height, aspect=aspect, **marks)
     if lo is not None and hi is not None:
         g.map_dataframe(band, x=x, lo=lo, hi=hi, hue=hue, style=style, colors=colors)
@@ -205,16 +209,3 @@ def reference(g: sns.FacetGrid, data: pd.DataFrame, *, x: str, y: str, hue: str 
     return g
 
 
-
-def plot_curves(ax, df: pd.DataFrame, *, curve: str = "curve", x: str = "x", band: bool = True,
-                marker: str = "o", ylabel: str = "Population misalignment", ylim=(0, 1), **line_kw):
-    """The former matplotlib helper, kept until every notebook draws with :func:`curves` or :func:`lines`."""
-    for name, part in df.groupby(curve, sort=False):
-        part = part.sort_values(x)
-        (line,) = ax.plot(part[x], part["mean"], marker=marker, markersize=3, linewidth=1.2, label=name, **line_kw)
-        if band and (part["max"] > part["min"]).any():
-            ax.fill_between(part[x], part["min"], part["max"], color=line.get_color(), alpha=0.15, linewidth=0)
-    ax.set_ylabel(ylabel)
-    if ylim is not None:
-        ax.set_ylim(*ylim)
-    return ax
