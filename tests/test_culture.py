@@ -1,4 +1,8 @@
-"""Tests of misalign.neighbours.culture against the document's formulas, root finding and simulation."""
+"""Tests of misalign.neighbours.culture against the document's formulas, root finding and simulation.
+
+The document: Hadfield, Hadfield-Menell, Leibo, Trivedi and Satija, *Cross Disciplinary Insights Into Alignment
+in Humans and Machines*, equations A2.1-A2.5 (after Boyd and Richerson, 1995).
+"""
 
 import numpy as np
 import pytest
@@ -7,11 +11,14 @@ from hypothesis import strategies as st
 from scipy.optimize import brentq
 
 from misalign.neighbours.culture import (
+    advantage_crossing,
     fitnesses,
     imitator_equilibrium,
     mean_favoured,
     mean_favoured_path,
+    replicator_path,
     simulate_learners,
+    simulated_means,
 )
 
 gammas = st.floats(0.01, 1.0)
@@ -232,3 +239,112 @@ def test_bad_simulation(kw, match):
     args.update(kw)
     with pytest.raises(ValueError, match=match):
         simulate_learners(0.5, 0.1, 1, **args)
+
+
+# ---------------------------------------------------------------- the replicator map
+
+
+def test_replicator_step_by_hand():
+    # q = 1/2, gamma = 0.1, n = 1: P = 0.55 / 0.6 = 11/12, W_I - W0 = 0.5 (2 * 11/12 - 1) = 5/12, W_L - W0 = 0.3;
+    # with s = 1: q1 = (17/12) / (17/12 + 1.3) = 17 / 32.6
+    path = replicator_path(0.5, 0.1, 1, baseline=1.0, benefit=0.5, cost=0.2, selection=1.0, generations=2)
+    assert path[0] == 0.5
+    assert path[1] == pytest.approx(17 / 32.6, abs=1e-15)
+    assert path.shape == (3,)
+
+
+def test_replicator_without_selection_pressure_on_learners():
+    # W_L = W_I would keep q fixed; at q* the map stays put (A2.5 is its interior fixed point)
+    q_star = imitator_equilibrium(0.2 / 0.5, 0.1, 3)
+    path = replicator_path(q_star, 0.1, 3, baseline=1.0, benefit=0.5, cost=0.2, selection=0.5, generations=50)
+    assert np.allclose(path, q_star, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("q0", [0.0, 1.0])
+def test_replicator_boundaries_are_fixed(q0):
+    path = replicator_path(q0, 0.1, 3, baseline=1.0, benefit=0.5, cost=0.2, selection=0.5, generations=10)
+    assert np.all(path == q0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(c=st.floats(0.05, 0.95), gamma=st.floats(0.05, 0.5), n=ns, q0=st.floats(0.02, 0.98))
+def test_replicator_converges_to_q_star(c, gamma, n, q0):
+    q_star = imitator_equilibrium(c, gamma, n)
+    path = replicator_path(q0, gamma, n, baseline=0.0, benefit=1.0, cost=c, selection=1.0, generations=4000)
+    assert path[-1] == pytest.approx(q_star, abs=1e-6)
+    # monotone toward q*: imitators spread below it and recede above it
+    steps = np.diff(path)
+    assert np.all(steps >= -1e-15) if q0 < q_star else np.all(steps <= 1e-15)
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(selection=0.0), r"selection = 0.0; expected a selection strength s > 0"),
+    (dict(selection=2.0, cost=1.2), r"non-positive; expected s < 1 / \(C - D\) = 1.42857"),
+    (dict(generations=-1), r"generations = -1"),
+    (dict(benefit=0.0), r"benefit = 0.0; expected D > 0"),
+])
+def test_bad_replicator(kw, match):
+    args = dict(baseline=1.0, benefit=0.5, cost=0.2, selection=0.5, generations=5)
+    args.update(kw)
+    with pytest.raises(ValueError, match=match):
+        replicator_path(0.5, 0.1, 2, **args)
+
+
+# ---------------------------------------------------------------- simulation against the closed forms
+
+
+def test_simulated_means_match_single_runs():
+    rngs = np.random.default_rng(3).spawn(2)
+    again = np.random.default_rng(3).spawn(2)
+    df = simulated_means([0.3, 0.8], 0.1, 2, rngs=rngs, n_agents=40, generations=60, burn_in=20,
+                         baseline=1.0, benefit=0.5, cost=0.2)
+    for row, g, q in zip(df.itertuples(), again, [0.3, 0.8]):
+        run = simulate_learners(q, 0.1, 2, n_agents=40, generations=60, rng=g, baseline=1.0, benefit=0.5, cost=0.2)
+        assert row.P_sim == run.favoured_share.iloc[20:].mean()
+        assert row.W_I_sim == run.imitator_fitness.iloc[20:].mean()
+        assert row.P_closed == mean_favoured(row.q_eff, 0.1, 2)
+        assert row.W_L == pytest.approx(1.3)
+
+
+def test_simulated_means_without_imitators():
+    df = simulated_means([0.0], 0.1, 2, rngs=[np.random.default_rng(0)], n_agents=10, generations=5, burn_in=1,
+                         baseline=1.0, benefit=0.5, cost=0.2)
+    assert np.isnan(df.P_sim.iloc[0]) and df.P_closed.iloc[0] == 1.0 and df.W_I_closed.iloc[0] == 1.5
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(rngs=[np.random.default_rng(0)]), "2 frequencies and 1 generators"),
+    (dict(burn_in=5), r"burn_in = 5; expected a whole number of generations in \[0, 5\)"),
+])
+def test_bad_simulated_means(kw, match):
+    args = dict(rngs=np.random.default_rng(0).spawn(2), n_agents=10, generations=5, burn_in=1,
+                baseline=1.0, benefit=0.5, cost=0.2)
+    args.update(kw)
+    with pytest.raises(ValueError, match=match):
+        simulated_means([0.2, 0.4], 0.1, 2, **args)
+
+
+def test_advantage_crossing_by_hand():
+    # from +0.1 at 0.5 to -0.3 at 1.0: zero a quarter of the way, at 0.625
+    assert advantage_crossing([0.0, 0.5, 1.0], [0.2, 0.1, -0.3]) == (2, 0.625)
+    # a NaN (no imitators) is not a change of sign
+    assert advantage_crossing([0.0, 0.5, 1.0], [np.nan, 0.1, -0.1]) == (2, 0.75)
+
+
+def test_advantage_crossing_of_the_closed_forms_is_q_star():
+    qs = np.linspace(0, 1, 2001)
+    f = fitnesses(qs, 0.1, 3, baseline=1.0, benefit=0.5, cost=0.2)
+    _, q = advantage_crossing(qs, f.imitator - f.learner)
+    assert q == pytest.approx(imitator_equilibrium(0.4, 0.1, 3), abs=1e-6)
+
+
+@pytest.mark.parametrize("q, adv, match", [
+    ([0.0, 0.5], [0.1, 0.2], "never negative"),
+    ([0.0, 0.5], [-0.1, 0.2], "first grid point"),
+    ([0.5, 0.0], [0.1, -0.2], "increase"),
+    ([0.0, 0.5, 1.0], [0.1, -0.2], "shapes"),
+])
+def test_bad_advantage_crossing(q, adv, match):
+    with pytest.raises(ValueError, match=match):
+        advantage_crossing(q, adv)
+

@@ -1,4 +1,9 @@
-"""Tests of misalign.neighbours.games against the documents' numbers and brute-force enumeration."""
+"""Tests of misalign.neighbours.games against the documents' numbers, hand computations and brute-force enumeration.
+
+The documents: a SERI research write-up on game-theoretic alignment metrics (mentored by Alex Turner), and
+Hadfield, Hadfield-Menell, Leibo, Trivedi and Satija, *Cross Disciplinary Insights Into Alignment in Humans and
+Machines*.
+"""
 
 import itertools
 
@@ -9,15 +14,18 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from misalign import games
+from misalign import misalignment
 from misalign.neighbours.games import (
     ca_alignment,
     classify_dilemma,
+    conflict_matrices,
     coordination_gap,
     dilemma_game,
     dilemma_motives,
     dilemma_parameters,
     example_game,
     expected_payoffs,
+    game_summary,
     maxmin,
     nash_bargaining,
     pure_nash,
@@ -93,17 +101,17 @@ def _affine_one_player(u, player, a, b):
 
 
 def test_alpha_matching_pennies_is_minus_two():
-    # 003: max welfare 0, each player's best 1: (0) - (2) = -2
+    # the SERI write-up: max welfare 0, each player's best 1: (0) - (2) = -2
     assert ca_alignment(example_game("matching_pennies")) == -2.0
 
 
-def test_alpha_prisoners_dilemma_both_readings_of_003():
-    # 003 text: best welfare -2 (mutual cooperation), each player's best 0: -2 - 0
-    assert ca_alignment(example_game("prisoners_dilemma_003")) == -2.0
-    # 003 arithmetic: (4) - (6) = -2
-    assert ca_alignment(example_game("prisoners_dilemma_003_shifted")) == -2.0
+def test_alpha_prisoners_dilemma_both_readings_of_the_seri_write_up():
+    # the SERI write-up's text: best welfare -2 (mutual cooperation), each player's best 0: -2 - 0
+    assert ca_alignment(example_game("prisoners_dilemma_years")) == -2.0
+    # its arithmetic: (4) - (6) = -2
+    assert ca_alignment(example_game("prisoners_dilemma_years_plus_3")) == -2.0
     # the shifted game is the text's game plus 3 for every player
-    assert np.array_equal(example_game("prisoners_dilemma_003_shifted"), example_game("prisoners_dilemma_003") + 3)
+    assert np.array_equal(example_game("prisoners_dilemma_years_plus_3"), example_game("prisoners_dilemma_years") + 3)
 
 
 @pytest.mark.parametrize("name, alpha", [
@@ -114,12 +122,12 @@ def test_alpha_prisoners_dilemma_both_readings_of_003():
     ("bach_or_stravinsky", 5 - 6),         # (3+2) - (3+3)
     ("coordination_3x3", 6 - 6),           # (3+3) - (3+3)
 ])
-def test_alpha_of_004_games_by_hand(name, alpha):
+def test_alpha_of_hadfield_et_al_games_by_hand(name, alpha):
     assert ca_alignment(example_game(name)) == alpha
 
 
 def test_sum_of_utility_is_minus_four_plus_cooperators():
-    g = example_game("prisoners_dilemma_003")
+    g = example_game("prisoners_dilemma_years")
     for a in _profiles((2, 2)):
         cooperators = sum(1 for x in a if x == 0)
         assert utility_sum(g, a) == -4 + cooperators
@@ -134,17 +142,17 @@ def test_sum_of_utility_is_zero_in_matching_pennies():
 
 @settings(deadline=None)
 @given(p1=st.floats(0, 1), p2=st.floats(0, 1))
-def test_covariance_in_003_prisoners_dilemma(p1, p2):
-    # 003: Cov(u1, u2) = -2 sum_i p_i (1 - p_i), p_i the probability that i defects
-    g = example_game("prisoners_dilemma_003")
+def test_covariance_in_the_seri_write_ups_prisoners_dilemma(p1, p2):
+    # the SERI write-up: Cov(u1, u2) = -2 sum_i p_i (1 - p_i), p_i the probability that i defects
+    g = example_game("prisoners_dilemma_years")
     cov = utility_covariance(g, [[1 - p1, p1], [1 - p2, p2]])
     assert cov[0, 1] == pytest.approx(-2 * (p1 * (1 - p1) + p2 * (1 - p2)), abs=1e-12)
     assert cov[0, 1] == pytest.approx(cov[1, 0], abs=1e-15)
 
 
 def test_covariance_at_half_is_minus_one():
-    # 003: "for p_i = Ber(1/2) we have M = -1"
-    g = example_game("prisoners_dilemma_003")
+    # the SERI write-up: "for p_i = Ber(1/2) we have M = -1"
+    g = example_game("prisoners_dilemma_years")
     assert utility_covariance(g, [[0.5, 0.5], [0.5, 0.5]])[0, 1] == -1.0
 
 
@@ -202,7 +210,7 @@ def _pareto_payoff_vectors(u):
 @settings(max_examples=200, deadline=None)
 @given(g=any_game)
 def test_alpha_zero_iff_unique_pareto_efficient_payoff(g):
-    # 003: "The Alignment inequality is an equality iff there exists a unique Pareto
+    # the SERI write-up: "The Alignment inequality is an equality iff there exists a unique Pareto
     # efficient payoff profile"
     assert (ca_alignment(g) == 0) == (len(_pareto_payoff_vectors(g)) == 1)
 
@@ -253,9 +261,9 @@ def test_alpha_scales_with_a_common_scale(g, a):
 
 
 def test_alpha_not_invariant_to_scaling_one_player():
-    # documented counterexample: doubling the row player of 003's prisoner's dilemma.
+    # documented counterexample: doubling the row player of the SERI write-up's prisoner's dilemma.
     # welfare CC -2-1 = -3, DC 0-3 = -3; each player's best is 0: alpha = -3
-    g = _affine_one_player(example_game("prisoners_dilemma_003"), 0, 2.0, 0.0)
+    g = _affine_one_player(example_game("prisoners_dilemma_years"), 0, 2.0, 0.0)
     assert ca_alignment(g) == -3.0
 
 
@@ -283,7 +291,7 @@ def test_covariance_scales_with_one_player(g, x, y, a, b):
 
 
 def test_utility_sum_not_invariant_to_scaling_one_player():
-    # counterexample: in 004's prisoner's dilemma welfare ranks CC (3+3=6) above DC (4+0=4);
+    # counterexample: in Hadfield et al.'s prisoner's dilemma welfare ranks CC (3+3=6) above DC (4+0=4);
     # with the row player's utility times 4, CC = 12+3 = 15 falls below DC = 16+0 = 16.
     g = example_game("prisoners_dilemma")
     h = _affine_one_player(g, 0, 4.0, 0.0)
@@ -301,11 +309,11 @@ def test_pure_nash_against_enumeration(g):
 
 
 @pytest.mark.parametrize("name, expected", [
-    ("prisoners_dilemma", [(1, 1)]),           # 004: "just one equilibrium, (D, D)"
+    ("prisoners_dilemma", [(1, 1)]),           # Hadfield et al.: "just one equilibrium, (D, D)"
     ("chicken", [(0, 1), (1, 0)]),             # one swerves, the other does not
     ("stag_hunt", [(0, 0), (1, 1)]),
     ("matching_pennies", []),
-    ("bach_or_stravinsky", [(0, 0), (1, 1)]),  # 004: "two pure strategy conventions"
+    ("bach_or_stravinsky", [(0, 0), (1, 1)]),  # Hadfield et al.: "two pure strategy conventions"
     ("coordination_3x3", [(0, 0), (1, 1), (2, 2)]),
 ])
 def test_pure_nash_of_document_games(name, expected):
@@ -342,7 +350,7 @@ def test_maxmin_matching_pennies_and_prisoners_dilemma():
 
 
 def test_surplus_of_best_response_can_be_negative():
-    # the counterexample in surplus's docstring to 003's "best response => s_i >= 0"
+    # the counterexample in surplus's docstring to the SERI write-up's "best response => s_i >= 0"
     row = np.array([[3.0, 0.0], [2.0, 1.0]])
     col = np.array([[1.0, 0.0], [1.0, 0.0]])
     g = np.stack([row, col])
@@ -428,7 +436,7 @@ def test_nash_bargaining_disagreement_when_no_profile_dominates_threat():
 @pytest.mark.parametrize("name, cls, greed, fear", [
     ("prisoners_dilemma", "prisoners_dilemma", True, True),
     ("prisoners_dilemma_intro", "prisoners_dilemma", True, True),
-    ("prisoners_dilemma_003", "prisoners_dilemma", True, True),
+    ("prisoners_dilemma_years", "prisoners_dilemma", True, True),
     ("chicken", "chicken", True, False),
     ("stag_hunt", "stag_hunt", False, True),
 ])
@@ -552,3 +560,115 @@ def test_dilemma_parameters_needs_symmetric_2x2():
         dilemma_parameters(example_game("coordination_3x3"))
     with pytest.raises(ValueError, match=r"payoffs is not symmetric"):
         dilemma_parameters(example_game("bach_or_stravinsky"))
+
+
+# ---------------------------------------------------------------- conflict between actions, for the score
+
+symmetric_games = st.integers(2, 4).flatmap(
+    lambda m: arrays(np.float64, (m, m), elements=st.integers(-5, 5).map(float))
+).map(lambda a: np.stack([a, a.T]))
+
+
+@pytest.mark.parametrize("name, disparity, loss", [
+    # (3,3) (0,4) / (4,0) (1,1): |0 - 4| / (4 - 0); welfare 6, 4, 4, 2: (6 - 4) / (6 - 2)
+    ("prisoners_dilemma", 1.0, 0.5),
+    # (3,3) (1,4) / (4,1) (0,0): |1 - 4| / 4; welfare 6, 5, 5, 0: (6 - 5) / (6 - 0)
+    ("chicken", 0.75, 1 / 6),
+    # (4,4) (0,3) / (3,0) (1,1): |0 - 3| / 4; welfare 8, 3, 3, 2: (8 - 3) / (8 - 2)
+    ("stag_hunt", 0.75, 5 / 6),
+    # (-1,-1) (-3,0) / (0,-3) (-2,-2): |-3 - 0| / (0 - (-3)); welfare -2, -3, -3, -4: (-2 - (-3)) / 2
+    ("prisoners_dilemma_years", 1.0, 0.5),
+])
+def test_conflict_matrices_by_hand(name, disparity, loss):
+    c = conflict_matrices(example_game(name))
+    assert set(c) == {"disparity", "welfare loss"}
+    assert np.allclose(c["disparity"], [[0.0, disparity], [disparity, 0.0]], rtol=0, atol=1e-15)
+    assert np.allclose(c["welfare loss"], [[0.0, loss], [loss, 0.0]], rtol=0, atol=1e-15)
+
+
+def test_welfare_loss_discards_the_diagonal():
+    # mutual defection in the prisoner's dilemma loses (6 - 2) / (6 - 2) = 1 of welfare, but c(g, g) = 0
+    u = example_game("prisoners_dilemma")
+    assert conflict_matrices(u)["welfare loss"][1, 1] == 0.0
+    assert (u.sum(axis=0).max() - u.sum(axis=0)[1, 1]) / 4 == 1.0
+
+
+def test_conflict_matrices_of_the_3x3_coordination_game():
+    # (1,1), (2,2), (3,3) on the diagonal, 0 elsewhere: no disparity anywhere; welfare 2, 4, 6 on the
+    # diagonal and 0 off it, so every mismatch loses (6 - 0) / (6 - 0) = 1
+    c = conflict_matrices(example_game("coordination_3x3"))
+    assert np.array_equal(c["disparity"], np.zeros((3, 3)))
+    assert np.array_equal(c["welfare loss"], 1.0 - np.eye(3))
+
+
+@settings(max_examples=60, deadline=None)
+@given(symmetric_games)
+def test_conflict_matrices_are_valid_conflicts(u):
+    for c in conflict_matrices(u).values():
+        assert c.shape == u.shape[1:]
+        assert np.array_equal(c, c.T)
+        assert np.all(np.diag(c) == 0.0)
+        assert c.min() >= 0.0 and c.max() <= 1.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(symmetric_games, st.sampled_from([0.5, 2.0, 3.0]), st.integers(-7, 7).map(float))
+def test_conflict_matrices_invariant_to_a_common_affine_change(u, a, b):
+    c, d = conflict_matrices(u), conflict_matrices(a * u + b)
+    for key in c:
+        assert np.allclose(c[key], d[key], rtol=0, atol=1e-12)
+
+
+def test_conflict_matrices_of_a_constant_game_are_zero():
+    c = conflict_matrices(np.full((2, 2, 2), 3.0))
+    assert np.array_equal(c["disparity"], np.zeros((2, 2))) and np.array_equal(c["welfare loss"], np.zeros((2, 2)))
+
+
+def test_score_of_players_with_game_conflicts():
+    # 200 players, 60 cooperate (goal 1), 140 defect (goal 2), weight 1, pairs with replacement:
+    # the share of ordered pairs that differ is 2 * 0.3 * 0.7 = 0.42, times c(C, D)
+    c = conflict_matrices(example_game("chicken"))
+    goals = np.r_[np.ones(60, dtype=int), np.full(140, 2)][:, None]
+    for key, cd in [("disparity", 0.75), ("welfare loss", 1 / 6)]:
+        score = misalignment(goals, np.ones((200, 1)), [c[key]], pairs="with_replacement")
+        assert score == pytest.approx(0.42 * cd, abs=1e-14)
+
+
+@pytest.mark.parametrize("u, match", [
+    (np.zeros((3, 2, 2, 2)), "symmetric two-player game"),
+    (np.zeros((2, 2, 3)), "symmetric two-player game"),
+    (np.stack([np.array([[3.0, 0.0], [4.0, 1.0]]), np.array([[3.0, 4.0], [0.0, 2.0]])]), r"u_2\(1, 1\) = 2"),
+    (np.array([[[1.0, np.nan], [0.0, 1.0]], [[1.0, 0.0], [np.nan, 1.0]]]), "finite"),
+])
+def test_bad_conflict_matrices(u, match):
+    with pytest.raises(ValueError, match=match):
+        conflict_matrices(u)
+
+
+# ---------------------------------------------------------------- one row of every measure
+
+
+def test_game_summary_by_hand():
+    # Hadfield et al.'s prisoner's dilemma (3,3) (0,4) / (4,0) (1,1), both players at 1/2:
+    # E[u1 + u2] = (6 + 4 + 4 + 2) / 4 = 4; u1 = 3, 0, 4, 1 and u2 = 3, 4, 0, 1 have means 2 and 2,
+    # E[u1 u2] = (9 + 0 + 0 + 1) / 4 = 2.5, so Cov = 2.5 - 4 = -1.5
+    row = game_summary(example_game("prisoners_dilemma"), [[0.5, 0.5], [0.5, 0.5]])
+    assert row["alpha"] == -2.0 and row["max_welfare"] == 6.0 and row["sum_of_bests"] == 8.0
+    assert row["pure_nash"] == [(1, 1)] and row["worst_nash_gap"] == 4.0
+    assert row["welfare_mixed"] == pytest.approx(4.0) and row["cov_mixed"] == pytest.approx(-1.5)
+    assert (row["threat_1"], row["threat_2"], row["security_1"], row["security_2"]) == pytest.approx((1, 1, 1, 1))
+    assert row["bargain"] == (0, 0) and row["nash_product"] == pytest.approx(4.0)
+    assert (row["dilemma"], row["greed"], row["fear"]) == ("prisoners_dilemma", True, True)
+
+
+def test_game_summary_without_pure_equilibrium_or_symmetry():
+    row = game_summary(example_game("matching_pennies"), [[0.5, 0.5], [0.5, 0.5]])
+    assert row["pure_nash"] == [] and np.isnan(row["worst_nash_gap"])
+    assert row["bargain"] is None and row["nash_product"] == 0.0
+    assert (row["dilemma"], row["greed"], row["fear"]) == ("", "", "")
+
+
+def test_game_summary_needs_two_players():
+    with pytest.raises(ValueError, match="two-player game"):
+        game_summary(np.zeros((3, 2, 2, 2)), [[1.0, 0.0]] * 3)
+

@@ -1,7 +1,8 @@
 r"""Boyd and Richerson's learners and imitators in a changing environment.
 
-The model, as the tutorial "Cross disciplinary insights into alignment" (seed
-``004``) states it after Boyd and Richerson (1995): the environment is in one
+The model, as Hadfield, Hadfield-Menell, Leibo, Trivedi and Satija, *Cross
+Disciplinary Insights Into Alignment in Humans and Machines* ("Hadfield et
+al." below) state it after Boyd and Richerson (1995): the environment is in one
 of two states and switches each generation with probability :math:`\gamma`;
 the behaviour that suits the current state earns :math:`W_0 + D`, the other
 :math:`W_0 - D`. *Learners* always acquire the favoured behaviour at a cost
@@ -29,9 +30,8 @@ wrong. This module uses :math:`W_0 + D(2P - 1)`.
 References
 ----------
 .. [1] Hadfield, G. K., Hadfield-Menell, D., Leibo, J. Z., Trivedi, R. S., and
-   Satija, H. (2024). Cross Disciplinary Insights into Alignment in Humans and
-   Machines. NeurIPS tutorial, seed document ``004_cb3b17d0ed1f75df.txt``,
-   equations A2.1-A2.5.
+   Satija, H. (2024). *Cross Disciplinary Insights Into Alignment in Humans and
+   Machines*. NeurIPS tutorial, equations A2.1-A2.5.
 .. [2] Boyd, R. and Richerson, P. J. (1995). Why does culture increase human
    adaptability? Ethology and Sociobiology, 16(2), 125-143.
 """
@@ -49,6 +49,9 @@ __all__ = [
     "fitnesses",
     "imitator_equilibrium",
     "simulate_learners",
+    "replicator_path",
+    "simulated_means",
+    "advantage_crossing",
 ]
 
 
@@ -135,7 +138,8 @@ def mean_favoured(q, gamma: float, n: int):
 
     References
     ----------
-    .. [1] Seed 004, equation A2.4.
+    .. [1] Hadfield et al., *Cross Disciplinary Insights Into Alignment in Humans and Machines*,
+       equation A2.4.
 
     Examples
     --------
@@ -185,7 +189,8 @@ def mean_favoured_path(q: float, gamma: float, n: int, *, start: float, generati
 
     References
     ----------
-    .. [1] Seed 004, equation A2.3.
+    .. [1] Hadfield et al., *Cross Disciplinary Insights Into Alignment in Humans and Machines*,
+       equation A2.3.
 
     Examples
     --------
@@ -259,7 +264,8 @@ def fitnesses(q, gamma: float, n: int, *, baseline: float, benefit: float, cost:
 
     References
     ----------
-    .. [1] Seed 004, text between A2.4 and A2.5.
+    .. [1] Hadfield et al., *Cross Disciplinary Insights Into Alignment in Humans and Machines*,
+       text between A2.4 and A2.5.
 
     Examples
     --------
@@ -320,7 +326,8 @@ def imitator_equilibrium(cost_ratio: float, gamma: float, n: int) -> float:
 
     References
     ----------
-    .. [1] Seed 004, equation A2.5.
+    .. [1] Hadfield et al., *Cross Disciplinary Insights Into Alignment in Humans and Machines*,
+       equation A2.5.
 
     Examples
     --------
@@ -397,7 +404,8 @@ def simulate_learners(q: float, gamma: float, n: int, *, n_agents: int, generati
 
     References
     ----------
-    .. [1] Seed 004, the model's rules before A2.1.
+    .. [1] Hadfield et al., *Cross Disciplinary Insights Into Alignment in Humans and Machines*,
+       the model's rules before A2.1.
 
     Examples
     --------
@@ -444,3 +452,212 @@ def simulate_learners(q: float, gamma: float, n: int, *, n_agents: int, generati
         "imitator_fitness": imitator_fitness,
         "learner_fitness": learner_fitness,
     })
+
+
+def replicator_path(q0: float, gamma: float, n: int, *, baseline: float, benefit: float, cost: float,
+                    selection: float, generations: int) -> np.ndarray:
+    r"""The frequency of imitators under the discrete replicator map, generation by generation.
+
+    The document assumes selection weak enough that the frequency :math:`q`
+    responds to the stationary mean :math:`P` (A2.4). With the closed-form
+    fitnesses of :func:`fitnesses`, shifted by :math:`1 - W_0` so that they are
+    positive and scaled by the selection strength :math:`s`,
+
+    .. math::
+
+        q_{t+1} = q_t \frac{1 + s\,(W_I(q_t) - W_0)}
+                        {q_t\,(1 + s\,(W_I(q_t) - W_0)) + (1 - q_t)(1 + s\,(W_L - W_0))}.
+
+    Its interior fixed point is A2.5's :math:`q^*` (where :math:`W_I = W_L`);
+    :math:`q = 0` and :math:`q = 1` are fixed points too.
+
+    Parameters
+    ----------
+    q0 : float
+        Starting frequency of imitators, in [0, 1].
+    gamma : float
+        Switching probability, in (0, 1].
+    n : int
+        Individuals observed, at least 1.
+    baseline, benefit, cost : float
+        :math:`W_0`, :math:`D > 0` and :math:`C \ge 0`.
+    selection : float
+        :math:`s > 0`, small enough that both shifted fitnesses stay positive:
+        :math:`1 + s\,(D - C) > 0` (the imitators' :math:`1 + s\,D(2P - 1)` is
+        at least 1).
+    generations : int
+        Number of steps, at least 0.
+
+    Returns
+    -------
+    numpy.ndarray, shape (generations + 1,)
+        :math:`q_0, \dots, q_T`.
+
+    Raises
+    ------
+    ValueError
+        For arguments outside their ranges, or a selection strength that makes
+        the learners' shifted fitness non-positive.
+
+    See Also
+    --------
+    imitator_equilibrium : the interior fixed point.
+    fitnesses
+
+    References
+    ----------
+    .. [1] Hadfield et al., *Cross Disciplinary Insights Into Alignment in Humans and Machines*,
+       the weak-selection argument before A2.5.
+
+    Examples
+    --------
+    One step from :math:`q = 1/2` with :math:`\gamma = 0.1, n = 1, W_0 = 1, D = 0.5, C = 0.2, s = 1`:
+    :math:`P = 0.55/0.6`, so :math:`W_I - W_0 = 0.5 (2P - 1) = 0.41\overline{6}` against
+    :math:`W_L - W_0 = 0.3`, and :math:`q_1 = 0.5 \cdot 1.41\overline{6} / (0.5 \cdot 1.41\overline{6} + 0.5 \cdot 1.3)`:
+
+    >>> path = replicator_path(0.5, 0.1, 1, baseline=1.0, benefit=0.5, cost=0.2, selection=1.0, generations=1)
+    >>> round(float(path[1]), 6), round((1 + 0.5 * (2 * 0.55 / 0.6 - 1)) / (1 + 0.5 * (2 * 0.55 / 0.6 - 1) + 1.3), 6)
+    (0.521472, 0.521472)
+    """
+    q = float(_check_q(q0))
+    gamma = _check_gamma(gamma)
+    n = _check_n(n)
+    for name, v in (("baseline", baseline), ("benefit", benefit), ("cost", cost), ("selection", selection)):
+        _real(name, v)
+    if benefit <= 0:
+        raise ValueError(f"benefit = {benefit!r}; expected D > 0")
+    if cost < 0:
+        raise ValueError(f"cost = {cost!r}; expected C >= 0")
+    if selection <= 0:
+        raise ValueError(f"selection = {selection!r}; expected a selection strength s > 0")
+    if 1 + selection * (benefit - cost) <= 0:
+        raise ValueError(f"selection = {selection!r} makes the learners' shifted fitness 1 + s (D - C) = "
+                         f"{1 + selection * (benefit - cost):g} non-positive; expected s < 1 / (C - D) = "
+                         f"{1 / (cost - benefit):g}")
+    if not _is_int(generations) or generations < 0:
+        raise ValueError(f"generations = {generations!r}; expected a non-negative integer")
+    path = np.empty(int(generations) + 1)
+    path[0] = q
+    for t in range(int(generations)):
+        f = fitnesses(q, gamma, n, baseline=baseline, benefit=benefit, cost=cost)
+        wi, wl = 1 + selection * (f.imitator - baseline), 1 + selection * (f.learner - baseline)
+        q = q * wi / (q * wi + (1 - q) * wl)
+        path[t + 1] = q
+    return path
+
+
+def simulated_means(qs, gamma: float, n: int, *, rngs, n_agents: int, generations: int, burn_in: int,
+                    baseline: float, benefit: float, cost: float) -> pd.DataFrame:
+    r"""Long-run means of :func:`simulate_learners` at each frequency of imitators, beside the closed forms.
+
+    For each target frequency in ``qs`` one group is simulated with its own
+    generator; the favoured share and the imitators' fitness are averaged over
+    the generations after ``burn_in`` and set beside A2.4 and the closed-form
+    fitness at the group's realised frequency ``q_eff``.
+
+    Parameters
+    ----------
+    qs : sequence of float
+        Target frequencies of imitators, in [0, 1].
+    gamma, n, n_agents, generations, baseline, benefit, cost
+        As for :func:`simulate_learners`.
+    rngs : sequence of numpy.random.Generator
+        One generator per frequency (for example ``rng.spawn(len(qs))``), so
+        that each run is reproducible on its own.
+    burn_in : int
+        Generations left out of the means, in [0, generations).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per frequency: ``q_eff``, ``P_sim`` and ``P_closed`` (the
+        favoured share, simulated and A2.4; ``P_sim`` is NaN without
+        imitators), ``W_I_sim`` and ``W_I_closed`` (the imitators' mean
+        fitness) and ``W_L`` (the learners', :math:`W_0 + D - C`).
+
+    Raises
+    ------
+    ValueError
+        For mismatched ``qs`` and ``rngs``, a ``burn_in`` outside [0,
+        generations), or arguments :func:`simulate_learners` refuses.
+
+    See Also
+    --------
+    advantage_crossing : where the simulated imitators stop doing better.
+
+    Examples
+    --------
+    >>> gens = np.random.default_rng(0).spawn(2)
+    >>> df = simulated_means([0.0, 0.5], 0.1, 2, rngs=gens, n_agents=50, generations=30, burn_in=10,
+    ...                      baseline=1.0, benefit=0.5, cost=0.2)
+    >>> df.q_eff.tolist(), df.W_L.tolist()
+    ([0.0, 0.5], [1.3, 1.3])
+    """
+    qs, rngs = list(qs), list(rngs)
+    if len(qs) != len(rngs):
+        raise ValueError(f"got {len(qs)} frequencies and {len(rngs)} generators; expected one generator per frequency")
+    if not _is_int(burn_in) or not 0 <= burn_in < generations:
+        raise ValueError(f"burn_in = {burn_in!r}; expected a whole number of generations in [0, {generations!r})")
+    out = []
+    for q, g in zip(qs, rngs):
+        df = simulate_learners(q, gamma, n, n_agents=n_agents, generations=generations, rng=g,
+                               baseline=baseline, benefit=benefit, cost=cost)
+        tail = df.iloc[burn_in:]
+        q_eff = float(df.q_eff.iloc[0])
+        closed = fitnesses(q_eff, gamma, n, baseline=baseline, benefit=benefit, cost=cost)
+        out.append({"q_eff": q_eff,
+                    "P_sim": tail.favoured_share.mean(), "P_closed": mean_favoured(q_eff, gamma, n),
+                    "W_I_sim": tail.imitator_fitness.mean(), "W_I_closed": closed.imitator,
+                    "W_L": baseline + benefit - cost})
+    return pd.DataFrame(out)
+
+
+def advantage_crossing(q, advantage) -> tuple[int, float]:
+    r"""Where an advantage first turns negative along a grid, by linear interpolation.
+
+    With the imitators' simulated advantage :math:`W_I - W_L` on a grid of
+    frequencies this locates the simulated :math:`q^*`, from the simulation
+    alone.
+
+    Parameters
+    ----------
+    q : array_like
+        Increasing grid points.
+    advantage : array_like
+        The advantage at each point; NaN counts as not negative (a point with
+        no imitators has no simulated advantage).
+
+    Returns
+    -------
+    i : int
+        Index of the first point where the advantage is negative; the change
+        lies between points ``i - 1`` and ``i``.
+    crossing : float
+        The interpolated zero between them.
+
+    Raises
+    ------
+    ValueError
+        For mismatched or unsorted inputs, or when the advantage is never
+        negative, or negative already at the first point (nothing to bracket).
+
+    Examples
+    --------
+    >>> advantage_crossing([0.0, 0.5, 1.0], [0.2, 0.1, -0.3])
+    (2, 0.625)
+    """
+    q = np.asarray(q, dtype=np.float64)
+    adv = np.asarray(advantage, dtype=np.float64)
+    if q.ndim != 1 or q.shape != adv.shape or q.size < 2:
+        raise ValueError(f"q and advantage have shapes {q.shape} and {adv.shape}; expected two equal 1-d grids "
+                         "of at least two points")
+    if not (np.diff(q) > 0).all():
+        raise ValueError("q must increase along the grid")
+    negative = adv < 0
+    if not negative.any():
+        raise ValueError("the advantage is never negative on the grid; widen the grid toward q = 1")
+    i = int(np.argmax(negative))
+    if i == 0:
+        raise ValueError("the advantage is negative already at the first grid point; start the grid lower")
+    return i, float(q[i - 1] + (q[i] - q[i - 1]) * adv[i - 1] / (adv[i - 1] - adv[i]))
+

@@ -6,8 +6,9 @@ utility of player :math:`i` at the pure action profile :math:`\vec a`. A
 profile is either *pure* (a tuple of action indices) or *mixed* (one
 probability vector per player, the players randomising independently).
 
-The measures follow the document "Alignment metrics for normal-form games"
-(seed ``003``): the sum and covariance of utilities under a profile, the
+The measures follow a SERI research write-up on game-theoretic alignment
+metrics (mentored by Alex Turner; "the SERI write-up" below): the sum and
+covariance of utilities under a profile, the
 Coordination-Alignment (C-A) inequalities
 
 .. math::
@@ -18,8 +19,9 @@ Coordination-Alignment (C-A) inequalities
 the C-A alignment metric :math:`\alpha` (the negative gap of the second
 inequality), the maxmin threat point with each player's surplus and the Nash
 bargaining product. The classification of symmetric 2 x 2 social dilemmas by
-:math:`R, S, T, P` follows the tutorial "Cross disciplinary insights into
-alignment" (seed ``004``).
+:math:`R, S, T, P` follows Hadfield, Hadfield-Menell, Leibo, Trivedi and
+Satija, *Cross Disciplinary Insights Into Alignment in Humans and Machines*
+("Hadfield et al." below).
 
 How each measure treats a positive affine change :math:`u_i \mapsto a u_i + b`
 (:math:`a > 0`) of *one* player's utility, which leaves that player's
@@ -44,12 +46,10 @@ covariance of utilities    unchanged by shifts; scaled by :math:`a`, so its
 
 References
 ----------
-.. [1] "Alignment metrics for normal-form games and the
-   Coordination-Alignment inequalities" (SERI write-up extending game-theoretic
-   POWER), seed document ``003_c8310beedee9856b.txt``.
-.. [2] Hadfield, G. K., Hadfield-Menell, D., Leibo, J. Z., Trivedi, R. S., and
-   Satija, H. (2024). Cross Disciplinary Insights into Alignment in Humans and
-   Machines. NeurIPS tutorial, seed document ``004_cb3b17d0ed1f75df.txt``.
+.. [1] A SERI research write-up on game-theoretic alignment metrics (mentored by Alex Turner), extending
+   research on game-theoretic POWER; the text carries no title or author.
+.. [2] Hadfield, G. K., Hadfield-Menell, D., Leibo, J. Z., Trivedi, R. S., and Satija, H. (2024).
+   *Cross Disciplinary Insights Into Alignment in Humans and Machines*. NeurIPS tutorial.
 """
 
 from __future__ import annotations
@@ -78,6 +78,8 @@ __all__ = [
     "dilemma_parameters",
     "classify_dilemma",
     "dilemma_motives",
+    "game_summary",
+    "conflict_matrices",
 ]
 
 # A mixed strategy is accepted when its probabilities sum to 1 within this.
@@ -147,7 +149,7 @@ def _profile_axes(payoffs: np.ndarray) -> tuple[int, ...]:
 
 
 def example_game(name: str) -> np.ndarray:
-    r"""A game printed in the seed documents, as a payoff array.
+    r"""A game printed in the SERI write-up or in Hadfield et al., as a payoff array.
 
     Action 0 is the first row (column) of the printed table: H, C (cooperate) or
     A; action 1 the second.
@@ -155,27 +157,31 @@ def example_game(name: str) -> np.ndarray:
     ======================================  ==========================================
     name                                    source and payoffs (row player first)
     ======================================  ==========================================
-    ``"matching_pennies"``                  003: H/H (+1,-1), H/T (-1,+1),
+    ``"matching_pennies"``                  SERI write-up: H/H (+1,-1), H/T (-1,+1),
                                             T/H (-1,+1), T/T (+1,-1)
-    ``"prisoners_dilemma_003"``             003, from its text: M = -4 + X and a
-                                            defection changes rewards by [+1, -2]:
-                                            C/C (-1,-1), C/D (-3,0), D/C (0,-3),
-                                            D/D (-2,-2)
-    ``"prisoners_dilemma_003_shifted"``     003's arithmetic "(4) - (6)": the same
-                                            game with 3 added to every utility
-    ``"prisoners_dilemma"``                 004: (3,3) (0,4) / (4,0) (1,1)
-    ``"prisoners_dilemma_intro"``           004, first slide: (2,2) (0,4) / (4,0) (1,1)
-    ``"chicken"``                           004: (3,3) (1,4) / (4,1) (0,0)
-    ``"stag_hunt"``                         004: (4,4) (0,3) / (3,0) (1,1)
-    ``"bach_or_stravinsky"``                004: (3,2) (0,0) / (0,0) (2,3)
-    ``"coordination_3x3"``                  004: (1,1), (2,2), (3,3) on the diagonal,
-                                            (0,0) elsewhere
+    ``"prisoners_dilemma_years"``           SERI write-up, from its text: M = -4 + X
+                                            and a defection changes rewards by
+                                            [+1, -2]: C/C (-1,-1), C/D (-3,0),
+                                            D/C (0,-3), D/D (-2,-2), the textbook
+                                            years in prison as negative utilities
+    ``"prisoners_dilemma_years_plus_3"``    SERI write-up's arithmetic "(4) - (6)":
+                                            the same game with 3 added to every
+                                            utility
+    ``"prisoners_dilemma"``                 Hadfield et al.: (3,3) (0,4) / (4,0) (1,1)
+    ``"prisoners_dilemma_intro"``           Hadfield et al., first slide:
+                                            (2,2) (0,4) / (4,0) (1,1)
+    ``"chicken"``                           Hadfield et al.: (3,3) (1,4) / (4,1) (0,0)
+    ``"stag_hunt"``                         Hadfield et al.: (4,4) (0,3) / (3,0) (1,1)
+    ``"bach_or_stravinsky"``                Hadfield et al.: (3,2) (0,0) / (0,0) (2,3)
+    ``"coordination_3x3"``                  Hadfield et al.: (1,1), (2,2), (3,3) on the
+                                            diagonal, (0,0) elsewhere
     ======================================  ==========================================
 
-    The prisoner's dilemma table of 003 is garbled in the extracted text (every
-    cell reads -1\-1); its text pins the game down: the sum of utilities is
-    :math:`-4 + X` with :math:`X` cooperators and a defection changes the two
-    rewards by [+1, -2], which gives ``"prisoners_dilemma_003"``. Its value
+    The prisoner's dilemma table of the SERI write-up is garbled in the text we
+    have (every cell reads -1\-1); its text pins the game down: the sum of
+    utilities is :math:`-4 + X` with :math:`X` cooperators and a defection
+    changes the two rewards by [+1, -2], which gives
+    ``"prisoners_dilemma_years"``. Its value
     :math:`\alpha = (4) - (6) = -2` uses different numbers, those of the same
     game shifted by +3 per player; :math:`\alpha` is shift-invariant, so both
     readings give -2.
@@ -201,9 +207,9 @@ def example_game(name: str) -> np.ndarray:
 
     References
     ----------
-    .. [1] Seed 003, "Examples of alignment metrics".
-    .. [2] Seed 004, "Games and equilibria", "The three classic types of social
-       dilemma", "Equilibrium selection".
+    .. [1] SERI write-up on game-theoretic alignment metrics, "Examples of alignment metrics".
+    .. [2] Hadfield et al., *Cross Disciplinary Insights Into Alignment in Humans and Machines*, "Games and
+       equilibria", "The three classic types of social dilemma", "Equilibrium selection".
 
     Examples
     --------
@@ -212,8 +218,8 @@ def example_game(name: str) -> np.ndarray:
     """
     bimatrix = {
         "matching_pennies": [[(1, -1), (-1, 1)], [(-1, 1), (1, -1)]],
-        "prisoners_dilemma_003": [[(-1, -1), (-3, 0)], [(0, -3), (-2, -2)]],
-        "prisoners_dilemma_003_shifted": [[(2, 2), (0, 3)], [(3, 0), (1, 1)]],
+        "prisoners_dilemma_years": [[(-1, -1), (-3, 0)], [(0, -3), (-2, -2)]],
+        "prisoners_dilemma_years_plus_3": [[(2, 2), (0, 3)], [(3, 0), (1, 1)]],
         "prisoners_dilemma": [[(3, 3), (0, 4)], [(4, 0), (1, 1)]],
         "prisoners_dilemma_intro": [[(2, 2), (0, 4)], [(4, 0), (1, 1)]],
         "chicken": [[(3, 3), (1, 4)], [(4, 1), (0, 0)]],
@@ -257,7 +263,8 @@ def expected_payoffs(payoffs, profile) -> np.ndarray:
 
     References
     ----------
-    .. [1] Seed 003, "local metrics" as functions of a game and a strategy profile.
+    .. [1] SERI write-up on game-theoretic alignment metrics, "local metrics" as functions of a game and a
+       strategy profile.
 
     Examples
     --------
@@ -273,13 +280,13 @@ def expected_payoffs(payoffs, profile) -> np.ndarray:
 
 
 def utility_sum(payoffs, profile) -> float:
-    r"""The sum-of-utility metric :math:`M = \mathbb{E}[\sum_i u_i(\vec a)]` under a profile (003).
+    r"""The sum-of-utility metric :math:`M = \mathbb{E}[\sum_i u_i(\vec a)]` under a profile (the SERI write-up).
 
     .. math::
 
         M = \sum_i \mathbb{E}[u_i(\vec a)]
 
-    Zero everywhere in a zero-sum game; in 003's prisoner's dilemma
+    Zero everywhere in a zero-sum game; in the SERI write-up's prisoner's dilemma
     :math:`M = -4 + X` with :math:`X` cooperators. An affine function of the
     utility vector, it is not invariant when one player's utility is rescaled.
 
@@ -303,11 +310,11 @@ def utility_sum(payoffs, profile) -> float:
 
     References
     ----------
-    .. [1] Seed 003, "Sum of utility".
+    .. [1] SERI write-up on game-theoretic alignment metrics, "Sum of utility".
 
     Examples
     --------
-    >>> g = example_game("prisoners_dilemma_003")
+    >>> g = example_game("prisoners_dilemma_years")
     >>> [utility_sum(g, (0, 0)), utility_sum(g, (0, 1)), utility_sum(g, (1, 1))]   # -4 + X
     [-2.0, -3.0, -4.0]
     """
@@ -315,13 +322,13 @@ def utility_sum(payoffs, profile) -> float:
 
 
 def utility_covariance(payoffs, profile) -> np.ndarray:
-    r"""The covariance matrix of the players' utilities under a mixed profile (003).
+    r"""The covariance matrix of the players' utilities under a mixed profile (the SERI write-up).
 
     .. math::
 
         \Sigma_{ij} = \mathbb{E}[u_i u_j] - \mathbb{E}[u_i]\,\mathbb{E}[u_j]
 
-    For two players 003's metric is :math:`M = \mathrm{Cov}(u_1, u_2) =
+    For two players the SERI write-up's metric is :math:`M = \mathrm{Cov}(u_1, u_2) =
     \Sigma_{01}`. It is zero for every pure profile and, in a zero-sum game,
     :math:`-\mathrm{Var}(u_1) \le 0`.
 
@@ -341,19 +348,19 @@ def utility_covariance(payoffs, profile) -> np.ndarray:
 
     See Also
     --------
-    utility_sum : the other local metric of 003.
+    utility_sum : the other local metric of the SERI write-up.
 
     References
     ----------
-    .. [1] Seed 003, "Covariance of utility".
+    .. [1] SERI write-up on game-theoretic alignment metrics, "Covariance of utility".
 
     Examples
     --------
-    003's prisoner's dilemma with each player defecting with probability
+    the SERI write-up's prisoner's dilemma with each player defecting with probability
     :math:`p_i`: :math:`\mathrm{Cov}(u_1, u_2) = -2 \sum_i p_i (1 - p_i)`, which
     is -1 for :math:`p_i = 1/2`.
 
-    >>> g = example_game("prisoners_dilemma_003")
+    >>> g = example_game("prisoners_dilemma_years")
     >>> float(utility_covariance(g, [[0.5, 0.5], [0.5, 0.5]])[0, 1])
     -1.0
     """
@@ -368,7 +375,7 @@ def utility_covariance(payoffs, profile) -> np.ndarray:
 
 
 def ca_alignment(payoffs) -> float:
-    r"""The C-A alignment metric :math:`\alpha` of a game (003).
+    r"""The C-A alignment metric :math:`\alpha` of a game (the SERI write-up).
 
     .. math::
 
@@ -381,10 +388,10 @@ def ca_alignment(payoffs) -> float:
     Positive affine transformations. Adding a constant :math:`b_i` to one
     player's utility leaves :math:`\alpha` unchanged (both terms move by
     :math:`b_i`), and scaling every player by the same :math:`a > 0` scales
-    :math:`\alpha` by :math:`a`: this is the sense in which 003 calls
+    :math:`\alpha` by :math:`a`: this is the sense in which the SERI write-up calls
     :math:`\alpha` "consistent with affine transformations". Scaling *one*
     player's utility changes :math:`\alpha` although it changes nobody's
-    preferences: doubling the row player of 003's prisoner's dilemma gives
+    preferences: doubling the row player of the SERI write-up's prisoner's dilemma gives
     :math:`\alpha = -3` instead of -2. Only the equality case :math:`\alpha = 0`
     is invariant under separate positive affine changes.
 
@@ -407,7 +414,7 @@ def ca_alignment(payoffs) -> float:
 
     References
     ----------
-    .. [1] Seed 003, "Constructing the C-A alignment metric".
+    .. [1] SERI write-up on game-theoretic alignment metrics, "Constructing the C-A alignment metric".
 
     Examples
     --------
@@ -416,7 +423,7 @@ def ca_alignment(payoffs) -> float:
 
     >>> ca_alignment(example_game("matching_pennies"))
     -2.0
-    >>> ca_alignment(example_game("prisoners_dilemma_003_shifted"))
+    >>> ca_alignment(example_game("prisoners_dilemma_years_plus_3"))
     -2.0
     """
     u = _as_payoffs(payoffs)
@@ -425,7 +432,7 @@ def ca_alignment(payoffs) -> float:
 
 
 def coordination_gap(payoffs, profile) -> float:
-    r"""The gap of the Coordination inequality at a profile (003).
+    r"""The gap of the Coordination inequality at a profile (the SERI write-up).
 
     .. math::
 
@@ -455,11 +462,12 @@ def coordination_gap(payoffs, profile) -> float:
 
     References
     ----------
-    .. [1] Seed 003, "Social welfare and the Coordination-Alignment inequalities".
+    .. [1] SERI write-up on game-theoretic alignment metrics, "Social welfare and the Coordination-Alignment
+       inequalities".
 
     Examples
     --------
-    Mutual defection in 004's prisoner's dilemma: welfare 2 against a best of 6.
+    Mutual defection in Hadfield et al.'s prisoner's dilemma: welfare 2 against a best of 6.
 
     >>> coordination_gap(example_game("prisoners_dilemma"), (1, 1))
     4.0
@@ -498,8 +506,8 @@ def pure_nash(payoffs) -> list[tuple[int, ...]]:
 
     References
     ----------
-    .. [1] Seed 004, "Games and equilibria": the prisoner's dilemma "has just
-       one equilibrium, and it is (D, D)".
+    .. [1] Hadfield et al., *Cross Disciplinary Insights Into Alignment in Humans and Machines*, "Games and
+       equilibria": the prisoner's dilemma "has just one equilibrium, and it is (D, D)".
 
     Examples
     --------
@@ -556,7 +564,8 @@ def maxmin(payoffs, player: int) -> Maxmin:
 
     References
     ----------
-    .. [1] Seed 003, "Connections to broader game theory" (the maxmin profile).
+    .. [1] SERI write-up on game-theoretic alignment metrics, "Connections to broader game theory" (the maxmin
+       profile).
 
     Examples
     --------
@@ -595,7 +604,7 @@ class ThreatPoint(NamedTuple):
 
 
 def threat_point(payoffs) -> ThreatPoint:
-    r"""003's threat point: every player plays a maxmin strategy.
+    r"""The SERI write-up's threat point: every player plays a maxmin strategy.
 
     .. math::
 
@@ -603,9 +612,9 @@ def threat_point(payoffs) -> ThreatPoint:
         d_i = \mathbb{E}[u_i(\vec a_0)]
 
     Note the difference between :math:`d_i`, the utility at the profile
-    :math:`\vec a_0`, which defines 003's surplus, and the security value
+    :math:`\vec a_0`, which defines the SERI write-up's surplus, and the security value
     :math:`v_i \le d_i` that player :math:`i`'s maxmin strategy guarantees.
-    003 claims that a player playing a best response has non-negative surplus;
+    The SERI write-up claims that a player playing a best response has non-negative surplus;
     that holds against :math:`v_i` but can fail against :math:`d_i` (see
     :func:`surplus`).
 
@@ -630,11 +639,11 @@ def threat_point(payoffs) -> ThreatPoint:
 
     References
     ----------
-    .. [1] Seed 003, "Connections to broader game theory".
+    .. [1] SERI write-up on game-theoretic alignment metrics, "Connections to broader game theory".
 
     Examples
     --------
-    In 004's prisoner's dilemma defecting guarantees 1, and both defecting gives 1.
+    In Hadfield et al.'s prisoner's dilemma defecting guarantees 1, and both defecting gives 1.
 
     >>> tp = threat_point(example_game("prisoners_dilemma"))
     >>> tp.payoffs.round(6).tolist(), tp.security.round(6).tolist()
@@ -648,13 +657,13 @@ def threat_point(payoffs) -> ThreatPoint:
 
 
 def surplus(payoffs, profile, threat: ThreatPoint | None = None) -> np.ndarray:
-    r"""Each player's surplus over the threat point, :math:`s_i(\vec a) = u_i(\vec a) - u_i(\vec a_0)` (003).
+    r"""Each player's surplus over the threat point, :math:`s_i(\vec a) = u_i(\vec a) - u_i(\vec a_0)`.
 
     .. math::
 
         s_i(\vec a) = \mathbb{E}[u_i(\vec a)] - \mathbb{E}[u_i(\vec a_0)]
 
-    003 says a player playing a best response has :math:`s_i \ge 0` "by
+    The SERI write-up says a player playing a best response has :math:`s_i \ge 0` "by
     definition of maxmin". That is true of the surplus over the security value
     :math:`v_i` but not of this one, which the document defines: in the game
     with row utilities [[3, 0], [2, 1]] and a column player whose maxmin action
@@ -684,11 +693,11 @@ def surplus(payoffs, profile, threat: ThreatPoint | None = None) -> np.ndarray:
 
     References
     ----------
-    .. [1] Seed 003, "Connections to broader game theory".
+    .. [1] SERI write-up on game-theoretic alignment metrics, "Connections to broader game theory".
 
     Examples
     --------
-    Mutual cooperation in 004's prisoner's dilemma: 3 - 1 for each.
+    Mutual cooperation in Hadfield et al.'s prisoner's dilemma: 3 - 1 for each.
 
     >>> surplus(example_game("prisoners_dilemma"), (0, 0)).round(6).tolist()
     [2.0, 2.0]
@@ -710,7 +719,7 @@ class Bargain(NamedTuple):
 
 
 def nash_bargaining(payoffs) -> Bargain:
-    r"""The pure profile maximising the Nash product of surpluses over the threat point (003).
+    r"""The pure profile maximising the Nash product of surpluses over the threat point (the SERI write-up).
 
     .. math::
 
@@ -724,7 +733,7 @@ def nash_bargaining(payoffs) -> Bargain:
     stay at the threat point: ``profile`` is None, the product 0 and the surplus
     zero. Ties go to the first profile in lexicographic order (products equal
     within the same tolerance tie). The maximiser
-    is unchanged by a positive affine change of any player's utility (003).
+    is unchanged by a positive affine change of any player's utility (the SERI write-up).
 
     Parameters
     ----------
@@ -746,11 +755,11 @@ def nash_bargaining(payoffs) -> Bargain:
 
     References
     ----------
-    .. [1] Seed 003, "Connections to broader game theory".
+    .. [1] SERI write-up on game-theoretic alignment metrics, "Connections to broader game theory".
 
     Examples
     --------
-    004's prisoner's dilemma: mutual cooperation, product (3 - 1)(3 - 1) = 4.
+    Hadfield et al.'s prisoner's dilemma: mutual cooperation, product (3 - 1)(3 - 1) = 4.
 
     >>> b = nash_bargaining(example_game("prisoners_dilemma"))
     >>> b.profile, round(b.product, 6)
@@ -783,7 +792,7 @@ def _payoff_number(name: str, value) -> float:
 
 
 def dilemma_game(R, S, T, P) -> np.ndarray:
-    r"""The symmetric 2 x 2 game of 004's "matrix game social dilemmas" table.
+    r"""The symmetric 2 x 2 game of Hadfield et al.'s "matrix game social dilemmas" table.
 
     ===  ======  ======
          C       D
@@ -818,7 +827,8 @@ def dilemma_game(R, S, T, P) -> np.ndarray:
 
     References
     ----------
-    .. [1] Seed 004, "Matrix game social dilemmas".
+    .. [1] Hadfield et al., *Cross Disciplinary Insights Into Alignment in Humans and Machines*, "Matrix game
+       social dilemmas".
 
     Examples
     --------
@@ -859,7 +869,8 @@ def dilemma_parameters(payoffs) -> tuple[float, float, float, float]:
 
     References
     ----------
-    .. [1] Seed 004, "Matrix game social dilemmas".
+    .. [1] Hadfield et al., *Cross Disciplinary Insights Into Alignment in Humans and Machines*, "Matrix game
+       social dilemmas".
 
     Examples
     --------
@@ -876,7 +887,7 @@ def dilemma_parameters(payoffs) -> tuple[float, float, float, float]:
 
 
 def classify_dilemma(R, S, T, P) -> str:
-    r"""Which of 004's three classic social dilemmas a symmetric 2 x 2 game is.
+    r"""Which of Hadfield et al.'s three classic social dilemmas a symmetric 2 x 2 game is.
 
     .. math::
 
@@ -884,7 +895,7 @@ def classify_dilemma(R, S, T, P) -> str:
         \text{stag hunt: } R > T > P > S, \quad
         \text{prisoner's dilemma: } T > R > P > S
 
-    Anything else, ties included, is ``"none"``. 004 also states the social
+    Anything else, ties included, is ``"none"``. Hadfield et al. also state the social
     dilemma inequalities :math:`R > P`, :math:`R > S` and greed :math:`T > R` or
     fear :math:`P > S` (:func:`dilemma_motives`); these admit games that fit no
     chain, e.g. :math:`R > P > T > S` (fear without greed), which is a social
@@ -910,11 +921,12 @@ def classify_dilemma(R, S, T, P) -> str:
 
     References
     ----------
-    .. [1] Seed 004, "The three classic types of social dilemma".
+    .. [1] Hadfield et al., *Cross Disciplinary Insights Into Alignment in Humans and Machines*, "The three
+       classic types of social dilemma".
 
     Examples
     --------
-    004's three games:
+    Hadfield et al.'s three games:
 
     >>> classify_dilemma(3, 1, 4, 0), classify_dilemma(4, 0, 3, 1), classify_dilemma(3, 0, 4, 1)
     ('chicken', 'stag_hunt', 'prisoners_dilemma')
@@ -930,7 +942,7 @@ def classify_dilemma(R, S, T, P) -> str:
 
 
 class Motives(NamedTuple):
-    """004's greed and fear flags and whether the social dilemma inequalities hold."""
+    """Hadfield et al.'s greed and fear flags and whether the social dilemma inequalities hold."""
 
     greed: bool
     fear: bool
@@ -938,7 +950,7 @@ class Motives(NamedTuple):
 
 
 def dilemma_motives(R, S, T, P) -> Motives:
-    r"""Greed, fear and the social dilemma inequalities of a symmetric 2 x 2 game (004).
+    r"""Greed, fear and the social dilemma inequalities of a symmetric 2 x 2 game (Hadfield et al.).
 
     .. math::
 
@@ -965,7 +977,8 @@ def dilemma_motives(R, S, T, P) -> Motives:
 
     References
     ----------
-    .. [1] Seed 004, "Social dilemma inequalities".
+    .. [1] Hadfield et al., *Cross Disciplinary Insights Into Alignment in Humans and Machines*, "Social
+       dilemma inequalities".
 
     Examples
     --------
@@ -978,3 +991,150 @@ def dilemma_motives(R, S, T, P) -> Motives:
     greed, fear = t > r, p > s
     return Motives(greed=greed, fear=fear, social_dilemma=r > p and r > s and (greed or fear))
 
+
+def game_summary(payoffs, profile) -> dict:
+    r"""Every measure of this module for one two-player game, as one row of a table.
+
+    Parameters
+    ----------
+    payoffs : array_like, shape ``(2, m1, m2)``
+        The game.
+    profile : sequence of two probability vectors (or action indices)
+        The mixed profile at which the sum and the covariance of utility are
+        taken.
+
+    Returns
+    -------
+    dict
+        ``alpha`` (:func:`ca_alignment`), ``max_welfare`` and ``sum_of_bests``
+        (the two right-hand sides of the C-A inequalities), ``pure_nash`` (the
+        list of pure equilibria, :func:`pure_nash`), ``worst_nash_gap`` (the
+        largest :func:`coordination_gap` over them; NaN without a pure
+        equilibrium), ``welfare_mixed`` and ``cov_mixed`` (:func:`utility_sum`
+        and the off-diagonal entry of :func:`utility_covariance` at
+        ``profile``), ``threat_1``, ``threat_2``, ``security_1``,
+        ``security_2`` (:func:`threat_point`), ``bargain`` and
+        ``nash_product`` (:func:`nash_bargaining`: the profile, or ``None``
+        for disagreement), and for a symmetric 2 x 2 game (:math:`u_2 =
+        u_1^T`) ``dilemma``, ``greed`` and ``fear`` (:func:`classify_dilemma`,
+        :func:`dilemma_motives`); for any other game these three are ``""``.
+
+    Raises
+    ------
+    ValueError
+        For a malformed game or profile, or a game that does not have two players.
+
+    Examples
+    --------
+    >>> row = game_summary(example_game("stag_hunt"), [[0.5, 0.5], [0.5, 0.5]])
+    >>> row["alpha"], row["pure_nash"], row["worst_nash_gap"], row["dilemma"], row["fear"]
+    (0.0, [(0, 0), (1, 1)], 6.0, 'stag_hunt', True)
+    """
+    u = _as_payoffs(payoffs)
+    if u.shape[0] != 2:
+        raise ValueError(f"payoffs has shape {u.shape}; expected a two-player game, shape (2, m1, m2)")
+    nash = pure_nash(u)
+    threat = threat_point(u)
+    bargain = nash_bargaining(u)
+    welfare = u.sum(axis=0)
+    row = {
+        "alpha": ca_alignment(u),
+        "max_welfare": float(welfare.max()),
+        "sum_of_bests": float(u.max(axis=(1, 2)).sum()),
+        "pure_nash": nash,
+        "worst_nash_gap": max((coordination_gap(u, a) for a in nash), default=float("nan")),
+        "welfare_mixed": utility_sum(u, profile),
+        "cov_mixed": float(utility_covariance(u, profile)[0, 1]),
+        "threat_1": float(threat.payoffs[0]), "threat_2": float(threat.payoffs[1]),
+        "security_1": float(threat.security[0]), "security_2": float(threat.security[1]),
+        "bargain": bargain.profile,
+        "nash_product": bargain.product,
+        "dilemma": "", "greed": "", "fear": "",
+    }
+    if u.shape[1:] == (2, 2) and np.array_equal(u[1], u[0].T):
+        R, S, T, P = dilemma_parameters(u)
+        motives = dilemma_motives(R, S, T, P)
+        row.update(dilemma=classify_dilemma(R, S, T, P), greed=motives.greed, fear=motives.fear)
+    return row
+
+
+def conflict_matrices(payoffs) -> dict[str, np.ndarray]:
+    r"""Conflict between the actions of a symmetric two-player game, for the misalignment score.
+
+    The score of Kierans et al. (2025) needs, between goals, a symmetric
+    conflict :math:`c(g, h) \in [0, 1]` with :math:`c(g, g) = 0`; a game does
+    not fix one. Reading each action of a symmetric game
+    (:math:`u_2(a, b) = u_1(b, a)`) as a goal, two derivations are natural:
+
+    - *disparity*, how unequally a meeting of :math:`a` and :math:`b` treats
+      the two players:
+
+      .. math:: c(a, b) = \frac{|u_1(a, b) - u_2(a, b)|}{\max u - \min u},
+
+      zero on the diagonal by the game's symmetry;
+    - *welfare loss*, how far the meeting falls short of the best welfare
+      :math:`W = u_1 + u_2`:
+
+      .. math:: c(a, b) = \frac{\max W - W(a, b)}{\max W - \min W}
+                \quad (a \ne b), \qquad c(a, a) = 0,
+
+      with the diagonal set to 0 *because the model requires it*: this
+      discards the loss of, say, mutual defection, which no conflict matrix can
+      carry.
+
+    A game whose utilities (or welfares) are all equal has no disparity (or
+    welfare loss): the matrix is then zero rather than 0/0.
+
+    Parameters
+    ----------
+    payoffs : array_like, shape ``(2, m, m)``
+        A symmetric two-player game: ``payoffs[1]`` equals ``payoffs[0].T``.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``"disparity"`` and ``"welfare loss"``, each a symmetric ``(m, m)``
+        matrix with zero diagonal and entries in [0, 1], ready for
+        :func:`misalign.misalignment` with the actions as goals 1..m.
+
+    Raises
+    ------
+    ValueError
+        For a malformed game, a game that does not have two players, or one
+        that is not symmetric.
+
+    See Also
+    --------
+    ca_alignment, coordination_gap : measures of the game itself, not of a population.
+
+    References
+    ----------
+    .. [1] Kierans, A., Ghosh, A., Hazan, H., and Dori-Hacohen, S. (2025). Quantifying Misalignment Between
+       Agents. AAAI. Section 3 (the conflict between goals).
+
+    Examples
+    --------
+    Hadfield et al.'s prisoner's dilemma, (3,3) (0,4) / (4,0) (1,1): a cooperator
+    meeting a defector gets 0 against 4 on a utility range of 4 (disparity 1),
+    and their welfare 4 falls 2 short of mutual cooperation's 6 on a welfare
+    range of 6 - 2 (loss 1/2):
+
+    >>> c = conflict_matrices(example_game("prisoners_dilemma"))
+    >>> c["disparity"].tolist(), c["welfare loss"].tolist()
+    ([[0.0, 1.0], [1.0, 0.0]], [[0.0, 0.5], [0.5, 0.0]])
+    """
+    u = _as_payoffs(payoffs)
+    if u.shape[0] != 2 or u.shape[1] != u.shape[2]:
+        raise ValueError(f"payoffs has shape {u.shape}; expected a symmetric two-player game, shape (2, m, m)")
+    if not np.array_equal(u[1], u[0].T):
+        a, b = (int(i) for i in np.argwhere(u[1] != u[0].T)[0])
+        raise ValueError(f"payoffs is not a symmetric game: u_2{(a, b)} = {u[1, a, b]:g} but u_1{(b, a)} = "
+                         f"{u[0, b, a]:g}; expected payoffs[1] == payoffs[0].T (the conflict between actions "
+                         "needs the same actions to mean the same to both players)")
+    spread = u.max() - u.min()
+    disparity = np.abs(u[0] - u[1]) / spread if spread > 0 else np.zeros(u.shape[1:])
+    welfare = u.sum(axis=0)
+    width = welfare.max() - welfare.min()
+    loss = (welfare.max() - welfare) / width if width > 0 else np.zeros(u.shape[1:])
+    np.fill_diagonal(loss, 0.0)  # the model's axiom c(g, g) = 0, not a property of the game
+    return {"disparity": disparity, "welfare loss": loss}

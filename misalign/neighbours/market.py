@@ -1,7 +1,7 @@
 r"""Market alignment: how well a user's utility is fitted by combinations of misaligned agents' utilities.
 
-Seed ``002`` (Collina, Goel, Roth, Ryu and Shi, "Emergent Alignment via
-Competition") shows that competition among misaligned AI agents serves a user
+Collina, Goel, Roth, Ryu and Shi, *Emergent Alignment via Competition* ("the
+document" below), show that competition among misaligned AI agents serves a user
 nearly as well as a perfectly aligned agent when the user's utility
 :math:`u_A` lies near the set spanned by the agents' utilities
 :math:`u_1, \dots, u_K`. Its experiments measure that nearness on items
@@ -24,9 +24,8 @@ simplex one through a reduction to one NNLS problem (see :func:`combine`).
 
 References
 ----------
-.. [1] Collina, N., Goel, S., Roth, A., Ryu, E., and Shi, M. Emergent
-   Alignment via Competition. Seed document ``002_7b37244bb6e38116.txt``
-   (Definition 1, Figures 1 and 2).
+.. [1] Collina, N., Goel, S., Roth, A., Ryu, E., and Shi, M. *Emergent
+   Alignment via Competition* (Definition 1, Figures 1 and 2).
 .. [2] Lawson, C. L. and Hanson, R. J. (1995). Solving Least Squares Problems.
    SIAM, chapter 23 (least distance programming by NNLS).
 """
@@ -168,7 +167,8 @@ def combine(user, agents, method: str = "nnls") -> tuple[np.ndarray, float]:
 
     References
     ----------
-    .. [1] Seed 002, Definition 1 (approximate market alignment) and Figure 1.
+    .. [1] Collina, Goel, Roth, Ryu and Shi, *Emergent Alignment via Competition*, Definition 1 (approximate
+       market alignment) and Figure 1.
 
     Examples
     --------
@@ -224,7 +224,7 @@ def sparsity(weights, threshold: float = SPARSITY_THRESHOLD) -> int:
 
     References
     ----------
-    .. [1] Seed 002, Figure 2.
+    .. [1] Collina, Goel, Roth, Ryu and Shi, *Emergent Alignment via Competition*, Figure 2.
 
     Examples
     --------
@@ -361,8 +361,8 @@ def cross_validated_errors(user, agents, ks, *, n_permutations: int, n_folds: in
 
     References
     ----------
-    .. [1] Seed 002, Figures 1 and 2 ("averaged over 100 permutations with
-       5-fold cross-validation").
+    .. [1] Collina, Goel, Roth, Ryu and Shi, *Emergent Alignment via Competition*, Figures 1 and 2 ("averaged
+       over 100 permutations with 5-fold cross-validation").
 
     Examples
     --------
@@ -472,7 +472,8 @@ def synthetic_market(n_items: int, n_agents: int, n_values: int, *, shared: floa
 
     References
     ----------
-    .. [1] Seed 002, Figures 1 and 2, whose experiment this design stands in for.
+    .. [1] Collina, Goel, Roth, Ryu and Shi, *Emergent Alignment via Competition*, Figures 1 and 2, whose
+       experiment this design stands in for.
 
     Examples
     --------
@@ -536,8 +537,8 @@ def load_ratings(path, user: str = "user") -> tuple[np.ndarray, np.ndarray, list
 
     References
     ----------
-    .. [1] Seed 002: the document's experiments fit users' ratings of movies,
-       survey answers and ethical scenarios by the ratings of language models.
+    .. [1] Collina, Goel, Roth, Ryu and Shi, *Emergent Alignment via Competition*: the document's experiments
+       fit users' ratings of movies, survey answers and ethical scenarios by the ratings of language models.
 
     Examples
     --------
