@@ -449,3 +449,30 @@ def test_nullable_integer_columns():
     with_na.loc[[0, 1], "agent"] = pd.NA
     message = _error(with_na, conflicts)
     assert "column 'agent' is empty on" in message and "(e.g. row 0)" in message
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_files_on_a_cluster_equal_the_in_process_result_and_name_a_bad_last_file(tmp_path, workers):
+    # one worker: one merge tree whose root counts the agents; two: sums and agent buckets in their own trees
+    from dask.distributed import Client, LocalCluster
+
+    rng = np.random.default_rng(9)
+    agents = _population(rng, 60, groups=2)
+    conflicts = _conflict_table(rng)
+    good = tmp_path / "good"
+    good.mkdir()
+    for i, lo in enumerate(range(0, len(agents), 40)):
+        agents.iloc[lo:lo + 40].astype({"goal": str}).to_parquet(good / f"part{i}.parquet")
+    expected = score_frame(str(good), conflicts, by="step")
+    bad = agents.iloc[-5:].copy()
+    bad.loc[bad.index[-1], "weight"] = 1.5
+    bad_folder = tmp_path / "bad"
+    bad_folder.mkdir()
+    agents.iloc[:-5].astype({"goal": str}).to_parquet(bad_folder / "a.parquet")
+    bad.astype({"goal": str}).to_parquet(bad_folder / "z.parquet")
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster):
+        got = score_frame(str(good), conflicts, by="step")
+        with pytest.raises(ValueError, match=r"weight.*1\.5.*z\.parquet"):
+            score_frame(str(bad_folder), conflicts, by="step")
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)

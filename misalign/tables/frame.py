@@ -98,21 +98,35 @@ def _summarize_partition(partition: pd.DataFrame, where: str, columns: list, tas
     return summarize_piece(Piece("pandas", where, columns, dict(frame=partition)), task)
 
 
-def _tree(dask, level: list):
-    """A tree of merges over delayed summaries (every task's input stays small, whatever their number)."""
-    while len(level) > 1:
-        level = [dask.delayed(merge_summaries, pure=True)(*level[i:i + _FAN_IN]) for i in range(0, len(level), _FAN_IN)]
-    return level[0]
+def _plan(submit, parts: list, buckets: int):
+    """The reduction after the pieces' summaries ``parts``: merge trees, then the counts of agents.
+
+    ``submit(f, *args)`` schedules one call (a Dask future or a delayed call). With one bucket one tree
+    merges sums and agent sets alike and its root counts the agents; with more, each summary is split
+    into its sums and, by a hash of the agent id, one share of its agent sets per bucket, every bucket
+    merged in its own tree (which also finds repeated (agent, area) rows) and only its counts kept.
+    """
+    def tree(level):  # every task's input stays small, whatever the number of pieces
+        while len(level) > 1:
+            level = [submit(merge_summaries, *level[i:i + _FAN_IN]) for i in range(0, len(level), _FAN_IN)]
+        return level[0]
+
+    if buckets == 1:
+        return submit(finish_all, tree(parts))
+    sums = tree([submit(shard, p, None) for p in parts])
+    counted = [submit(finish_bucket, tree([submit(shard, p, b) for p in parts])) for b in range(buckets)]
+    return submit(merge_summaries, sums, *counted)
 
 
 def _reduce_on_dask(pieces: list[Piece], task: Task, progress: bool, delayed_input: bool = False) -> Summary:
-    """Reduce on Dask: pieces to summaries, sums merged in one tree, agent sets in one tree per bucket.
+    """Reduce on Dask: pieces to summaries on the workers, merged there in trees (see :func:`_plan`).
 
-    Each piece's summary is split into its sums (bounded by groups x slots)
-    and its agent sets, by a hash of the agent id, into one bucket per worker
-    thread. Every bucket's sets merge in their own tree on the workers, which
-    also finds repeated (agent, area) rows, and only its counts come back: the
-    client receives summaries of size groups x slots, never sets of agents.
+    The client receives one summary of size groups x slots, never sets of
+    agents. With a ``dask.distributed`` client every call is submitted as a
+    future at once, so the workers start on the first piece while the rest is
+    being scheduled (no graph is built or tokenized on the client); a Dask
+    DataFrame without a client runs as one delayed graph on Dask's local
+    scheduler.
     """
     dask = require("dask", "dask", "scoring a Dask DataFrame or on a cluster")
     if not pieces:
@@ -120,22 +134,30 @@ def _reduce_on_dask(pieces: list[Piece], task: Task, progress: bool, delayed_inp
     client = _client()
     buckets = max(1, sum(client.nthreads().values())) if client is not None else usable_cpus()
     task = dataclasses.replace(task, buckets=buckets)
-    if delayed_input:
-        parts = [dask.delayed(_summarize_partition, pure=True)(p.args["partition"], p.where, p.columns, task)
-                 for p in pieces]
-    else:
-        parts = [dask.delayed(summarize_piece, pure=True)(p, task) for p in pieces]
-    if buckets == 1:  # one tree merges sums and agent sets alike; its root counts the agents
-        final = dask.delayed(finish_all, pure=True)(_tree(dask, parts))
-    else:
-        sums = _tree(dask, [dask.delayed(shard, pure=True)(p, None) for p in parts])
-        counted = [dask.delayed(finish_bucket, pure=True)(_tree(dask, [dask.delayed(shard, pure=True)(p, b)
-                                                                         for p in parts]))
-                   for b in range(buckets)]
-        final = dask.delayed(merge_summaries, pure=True)(sums, *counted)
-    from dask.callbacks import Callback
+    bar = Progress(len(pieces), "scoring", enabled=progress)
+    if client is not None:
+        from distributed import as_completed
 
-    bar = Progress(len(parts), "scoring", enabled=progress)
+        def submit(f, *args):
+            return client.submit(f, *args, pure=False)
+
+        if delayed_input:
+            inputs = client.compute([p.args["partition"] for p in pieces])
+            parts = [submit(_summarize_partition, x, p.where, p.columns, task) for x, p in zip(inputs, pieces)]
+        else:
+            parts = [submit(summarize_piece, p, task) for p in pieces]
+        final = _plan(submit, parts, buckets)
+        with bar:
+            for _ in as_completed(parts):
+                bar.update()
+            return final.result()
+
+    def delayed(f, *args):
+        return dask.delayed(f, pure=True)(*args)
+
+    parts = [delayed(_summarize_partition, p.args["partition"], p.where, p.columns, task) for p in pieces]
+    final = _plan(delayed, parts, buckets)
+    from dask.callbacks import Callback
 
     class _Progress(Callback):
         def _posttask(self, key, result, dsk, state, id):
