@@ -130,3 +130,25 @@ def test_a_rerun_with_other_parameters_changes_the_reading(tmp_path):
     assert source == "01_problem_areas.ipynb" and params["runs"] == 5 and params["n_goals"] == 4
     names = _parameter_names(_parameters_cell(json.loads((NOTEBOOKS / "01_problem_areas.ipynb").read_text())))
     assert sorted(params) == sorted(names)
+
+
+def test_a_rerun_of_notebook_10_with_another_seed_changes_its_reading(tmp_path):
+    # smaller sizes keep it short; the seed alone changes every sampled number
+    env = {**os.environ, "MISALIGN_OUTPUT_ROOT": str(tmp_path), "MPLBACKEND": "Agg",
+           "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]}
+    out = subprocess.run([sys.executable, "-m", "papermill", "--no-progress-bar", "--kernel", "python3",
+                          str(NOTEBOOKS / "10_who_with_whom.ipynb"), str(tmp_path / "out.ipynb"),
+                          "-p", "seed", "11", "-p", "coverage_reps", "40", "-p", "agents_per_step", "400",
+                          "-p", "steps", "6"],
+                         capture_output=True, text=True, env=env, cwd=NOTEBOOKS)
+    assert out.returncode == 0, out.stderr[-2000:]
+    stored = _reading(json.loads((NOTEBOOKS / "10_who_with_whom.ipynb").read_text()))
+    rerun = _reading(json.loads((tmp_path / "out.ipynb").read_text()))
+    series = pd.read_csv(tmp_path / "data" / "results" / "10_who_with_whom_over_time.csv")
+    assert len(series) == 6
+    first, last = series.iloc[0], series.iloc[-1]
+    assert f"from {first['score']:.3f} to {last['score']:.3f}" in rerun
+    assert "of the 6 intervals" in rerun and "Over 40 samples each" in rerun
+    assert f"from {first['score']:.3f} to {last['score']:.3f}" not in stored
+    _, params = _provenance(tmp_path / "figures" / "10_who_with_whom_over_time.png")
+    assert params["seed"] == 11 and params["steps"] == 6
