@@ -341,7 +341,7 @@ def test_duplicates_across_partitions_with_string_ids(tables):
     agents["agent"] = ["x", "y", "z", "x"]
     with dask.config.set(scheduler="sync"):
         message = _error(dd.from_pandas(agents, npartitions=2, sort=False), conflicts)
-    assert message.startswith("agents table: 1 row repeat an (agent, area) pair in area 'food' (e.g. agent 'x'")
+    assert message.startswith("agents table: 1 row repeats an (agent, area) pair in area 'food' (e.g. agent 'x'")
 
 
 def test_missing_columns(tables, tmp_path):

@@ -192,7 +192,7 @@ def test_probability_rows_that_do_not_add_up(survey_free=None):
                                          r"0.5 in area 'p'"):
         misalign.score_frame(weights, conflicts, probability="probability")
     twice = pd.concat([agents, agents.iloc[[0]]], ignore_index=True)
-    with pytest.raises(ValueError, match=r"1 row repeat an \(agent, area, goal\) in area 'p'"):
+    with pytest.raises(ValueError, match=r"1 row repeats an \(agent, area, goal\) in area 'p'"):
         misalign.score_frame(twice, conflicts, probability="probability")
     text = agents.astype({"probability": object})
     text.loc[2, "probability"] = "sure"

@@ -285,7 +285,9 @@ def score_frame(agents, conflicts, *, by=None, missing="g0", pairs="distinct", w
         Labels follow :mod:`misalign.tables.labels`: a goal is a string or a
         whole number (``7``, ``7.0``, ``"7"`` are one label); 0 or an empty
         cell is no goal, and then ``weight`` may be empty. Agent ids are
-        compared by their exact text.
+        compared by their exact text. A Dask frame holds what Dask made of
+        the data: ``dask.dataframe.from_pandas`` turns object columns into
+        text by default (``dataframe.convert-string``), bytes included.
     conflicts : pandas.DataFrame, str or path
         Columns ``area``, ``goal_a``, ``goal_b``, ``conflict``: one row per
         unordered pair of goals of each area (see

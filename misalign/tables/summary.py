@@ -677,11 +677,13 @@ def raise_problems(problems: dict, areas: Areas) -> None:
             messages.append(f"column {key[1]!r} {verb}{where} on {n}{_at(example)}; expected a probability in [0, 1] "
                             "on every row")
         elif kind == "duplicate goal":
-            messages.append(f"{n} repeat an (agent, area, goal) in area {show(areas.labels[key[1]])}{_at(example)}; "
+            verb = "repeats" if n.startswith("1 ") else "repeat"
+            messages.append(f"{n} {verb} an (agent, area, goal) in area {show(areas.labels[key[1]])}{_at(example)}; "
                             "expected one row per agent, area and goal (with goal probabilities; all rows of one "
                             "agent in one area in the same file or partition)")
         else:
-            messages.append(f"{n} repeat an (agent, area) pair in area {show(areas.labels[key[1]])}{_at(example)}; "
+            verb = "repeats" if n.startswith("1 ") else "repeat"
+            messages.append(f"{n} {verb} an (agent, area) pair in area {show(areas.labels[key[1]])}{_at(example)}; "
                             "expected one row per agent and area")
     more = f"; and {len(messages) - _SHOWN} more problems" if len(messages) > _SHOWN else ""
     raise ValueError("agents table: " + "; ".join(messages[:_SHOWN]) + more)
