@@ -319,12 +319,12 @@ def summary(df, seconds):
             "below 0.93": g.coverage.apply(lambda x: np.mean(x < 0.93)),
             "above 0.97": g.coverage.apply(lambda x: np.mean(x > 0.97)),
             "point intervals": g.point_share.mean(), "seconds": g.seconds.sum()}).reindex(list(INTERVAL_METHODS))
+        n_cells = grid[["n", "k", "conflict", "shares", "weights", "weight_mean", "areas"]].drop_duplicates().shape[0]
+        n_boot = int(grid[grid.method == "bootstrap"].n_boot.max())
         lines += ["## The grid: every method (cells with n >= 20)", "",
-                  f"{grid[['n', 'k', 'conflict', 'shares', 'weights', 'weight_mean', 'areas']].drop_duplicates().shape[0]}"
-                  f" cells, {int(grid.samples.iloc[0])} samples each; the bootstrap with "
-                  f"{int(grid[grid.method == 'bootstrap'].n_boot.max())} resamples. `point intervals` is the mean share "
-                  "of samples given a single point.", "", md_table(per.reset_index().rename(columns={"index": "method"})),
-                  ""]
+                  f"{n_cells} cells, {int(grid.samples.iloc[0])} samples each; the bootstrap with {n_boot} resamples. "
+                  "`point intervals` is the mean share of samples given a single point.", "",
+                  md_table(per.reset_index().rename(columns={"index": "method"})), ""]
         d = grid[grid.method == DEFAULT]
         tab = d.groupby(["shares", "n"]).coverage.agg(["mean", "min"]).reset_index()
         piv = tab.assign(cell=lambda t: t["mean"].map("{:.3f}".format) + " [" + t["min"].map("{:.3f}".format) + "]")
@@ -391,7 +391,7 @@ def main():
     ap.add_argument("--samples", type=int, default=2000, help="samples per grid cell")
     ap.add_argument("--n-boot", type=int, default=500, help="bootstrap resamples")
     ap.add_argument("--design-samples", type=int, default=1000)
-    ap.add_argument("--compare-samples", type=int, default=400)
+    ap.add_argument("--compare-samples", type=int, default=1000)
     ap.add_argument("--parts", default="grid,design,compare")
     ap.add_argument("--quick", action="store_true", help="a few cells with few samples, written under build/")
     ap.add_argument("--fresh", action="store_true", help="ignore the rows of an interrupted run")
