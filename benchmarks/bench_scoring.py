@@ -212,15 +212,19 @@ def part3(small: bool) -> list[tuple[str, str, str]]:
             # Warm the workers (imports, page cache) so that both runs time the work, not the start-up.
             client.run(lambda: __import__("misalign.tables.frame") and __import__("pyarrow.parquet"))
             client.gather(client.map(bare_read, files[:2], pure=False))
+            if what == "score":  # and the compiled kernel, loaded once per worker process
+                score_frame(str(folder / "part-0000[01].parquet"), conflicts)
             client.run(reset_peak)
             base = max(client.run(peak_rss_mib).values())
-            t = time.perf_counter()
-            if what == "read":
-                rows = sum(client.gather(client.map(bare_read, files, pure=False)))
-            else:
-                scores = score_frame(str(folder), conflicts)
-                rows = rows_total
-            seconds = time.perf_counter() - t
+            seconds = np.inf
+            for _ in range(2):  # the better of two runs: the machine is shared
+                t = time.perf_counter()
+                if what == "read":
+                    rows = sum(client.gather(client.map(bare_read, files, pure=False)))
+                else:
+                    scores = score_frame(str(folder), conflicts)
+                    rows = rows_total
+                seconds = min(seconds, time.perf_counter() - t)
             peak = max(client.run(peak_rss_mib).values())
             results[what] = (seconds, peak, base)
             assert rows == rows_total

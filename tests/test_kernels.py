@@ -1,7 +1,7 @@
 """The compiled fast path of the score against its numpy reference and the brute-force definition.
 
 Large populations (at least ``engine.KERNEL_MIN_ENTRIES`` goal entries) are
-scored by :mod:`misalign._kernels`. The threshold is lowered here so that small,
+scored by :mod:`misalign.core.kernels`. The threshold is lowered here so that small,
 quick populations exercise both paths; raising it past any size forces numpy.
 Both paths add every per-goal sum in one fixed order (agent by agent within
 chunks of ``engine.CHUNK`` agents, then chunk by chunk), whatever the number of
@@ -12,6 +12,7 @@ import math
 import os
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -377,3 +378,55 @@ def test_no_writable_cache_folder_compiles_without_caching(monkeypatch):
     goals, weights = population(rng, 30, [2])
     fast, slow = both_paths(monkeypatch, 1, misalign.area_scores, goals, weights, conflicts_for(rng, [2]))
     np.testing.assert_array_equal(fast, slow)
+
+
+# --------------------------------------------------------------------------- the table kernel
+
+def _long_table(rng, n=300, m=3, k=3):
+    """A long table of integer labels (the kernel's case): n agents x m areas, some without a goal."""
+    goals = rng.integers(0, k + 1, size=(n, m))
+    weights = rng.random((n, m))
+    weights[goals == 0] = np.nan  # no goal, no weight
+    agents = pd.DataFrame({"agent": np.repeat(np.arange(n, dtype=np.int64), m),
+                           "area": np.tile(np.arange(m, dtype=np.int64), n),
+                           "goal": goals.ravel(), "weight": weights.ravel()})
+    mats = [rng.random((k, k)) for _ in range(m)]
+    mats = [np.triu(c, 1) + np.triu(c, 1).T for c in mats]
+    conflicts = pd.DataFrame([(j, a + 1, b + 1, mats[j][a, b]) for j in range(m) for a in range(k)
+                              for b in range(a + 1, k)], columns=["area", "goal_a", "goal_b", "conflict"])
+    return agents, conflicts, goals, np.nan_to_num(weights), mats
+
+
+@pytest.mark.parametrize("weight_mean", ["geometric", "arithmetic", "none"])
+def test_the_table_kernel_equals_the_numpy_path_to_the_last_bit(monkeypatch, weight_mean):
+    from misalign.tables import summary
+    from misalign.tables.frame import score_frame
+
+    agents, conflicts, goals, weights, mats = _long_table(np.random.default_rng(7))
+    calls = []
+    real = _kernels.table_kernel
+    monkeypatch.setattr(_kernels, "table_kernel", lambda: calls.append(1) or real())
+    monkeypatch.setattr(summary, "_KERNEL_COLD_ROWS", 0)  # the kernel even before its first use
+    compiled = score_frame(agents, conflicts, weight_mean=weight_mean)
+    assert calls, "the table kernel was not used"
+    monkeypatch.setattr(_kernels, "available", lambda: False)  # the numpy path
+    calls.clear()
+    plain = score_frame(agents, conflicts, weight_mean=weight_mean)
+    assert not calls
+    pd.testing.assert_frame_equal(compiled, plain, check_exact=True)
+    # and both equal the pairwise definition (tests/reference.py)
+    for j in range(3):
+        expected = reference.area_score(goals[:, j], weights[:, j], mats[j],
+                                        weight_mean=weight_mean)
+        assert math.isclose(plain.loc[plain["area"] == j, "score"].item(), expected, rel_tol=1e-12)
+
+
+def test_the_table_kernel_hands_a_bad_last_row_to_the_numpy_path_that_names_it(monkeypatch):
+    from misalign.tables import summary
+    from misalign.tables.frame import score_frame
+
+    agents, conflicts, *_ = _long_table(np.random.default_rng(8))
+    agents.loc[len(agents) - 1, ["goal", "weight"]] = [2, 1.5]  # the last row of the last area
+    monkeypatch.setattr(summary, "_KERNEL_COLD_ROWS", 0)
+    with pytest.raises(ValueError, match=r"column 'weight' is outside \[0, 1\] on 1 row in area 2: value 1.5"):
+        score_frame(agents, conflicts)

@@ -67,10 +67,12 @@ _SECONDS_PER_TERM = 1e-8
 #: Populations with at least this many goal entries (runs x agents x areas) take
 #: the compiled path once the kernel is loaded in this process; below it, numpy is as fast.
 KERNEL_MIN_ENTRIES = 2**20
-#: Before the kernel is loaded (its first use costs 0.6-1.5 s: numba's import and
-#: the cache load or compilation), only populations this large take it: from here
-#: on the kernel's saving (about 25 ns an entry against numpy) pays for the load.
-KERNEL_COLD_ENTRIES = 2**25
+#: Before the kernel is loaded, only populations this large take it. Its first use
+#: in a process costs about 0.7 s (numba's import, 0.25 s, and loading the cached
+#: kernel, 0.4 s; about 2 s when numba must compile it); from about 4.4 x 10^7
+#: entries on, its saving (16 ns an entry against numpy's 17.5 ns on 2 cores)
+#: pays for that (measured on 3 areas, geometric mean; benchmarks part 5).
+KERNEL_COLD_ENTRIES = 3 * 2**24
 
 
 def padded(conflict: np.ndarray) -> np.ndarray:

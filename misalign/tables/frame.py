@@ -103,8 +103,9 @@ def _plan(submit, parts: list, buckets: int):
 
     ``submit(f, *args)`` schedules one call (a Dask future or a delayed call). With one bucket one tree
     merges sums and agent sets alike and its root counts the agents; with more, each summary is split
-    into its sums and, by a hash of the agent id, one share of its agent sets per bucket, every bucket
-    merged in its own tree (which also finds repeated (agent, area) rows) and only its counts kept.
+    by a hash of the agent id into one share of its agent sets per bucket (the first share also
+    carrying its sums), every bucket merged in its own tree (which also finds repeated (agent, area)
+    rows) and only its counts kept. A piece thus costs one task per bucket beside its own.
     """
     def tree(level):  # every task's input stays small, whatever the number of pieces
         while len(level) > 1:
@@ -113,9 +114,8 @@ def _plan(submit, parts: list, buckets: int):
 
     if buckets == 1:
         return submit(finish_all, tree(parts))
-    sums = tree([submit(shard, p, None) for p in parts])
-    counted = [submit(finish_bucket, tree([submit(shard, p, b) for p in parts])) for b in range(buckets)]
-    return submit(merge_summaries, sums, *counted)
+    roots = [tree([submit(shard, p, b, b == 0) for p in parts]) for b in range(buckets)]
+    return submit(merge_summaries, submit(finish_all, roots[0]), *[submit(finish_bucket, r) for r in roots[1:]])
 
 
 def _reduce_on_dask(pieces: list[Piece], task: Task, progress: bool, delayed_input: bool = False) -> Summary:
