@@ -251,36 +251,40 @@ def busy_share(small: bool) -> list[tuple[str, str, str]]:
     cloudpickle.register_pickle_by_value(_kernels)
     from misalign.tables.frame import score_frame
 
-    rows_total = 10**6 if small else 2 * 10**7
-    folder, conflicts = make_parquet(ROOT / "build" / "bench_busy", rows_total, rows_per_file=rows_total // 10)
-    files = sorted(str(p) for p in folder.glob("*.parquet"))
-    out, walls, reads = [], {}, {}
-    for workers in (1, 2):
-        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit="4GiB",
-                          dashboard_address=None) as cluster, Client(cluster) as client:
-            client.run(lambda: __import__("misalign.tables.frame") and __import__("pyarrow.parquet"))
-            score_frame(str(folder), conflicts)  # warm: imports, the compiled kernel, the page cache
-            best_read = _best(lambda: client.gather(client.map(bare_read, files, pure=False)), repeat=3)
-            best = (np.inf, 0.0)
-            for _ in range(3):
-                with get_task_stream(client) as stream:
-                    t = time.perf_counter()
-                    score_frame(str(folder), conflicts)
-                    wall = time.perf_counter() - t
-                busy = sum(sum(s["stop"] - s["start"] for s in task["startstops"] if s["action"] == "compute")
-                           for task in stream.data)
-                if wall < best[0]:
-                    best = (wall, busy / (workers * wall))
-            walls[workers], reads[workers] = best, best_read
-            out.append(("3 serial part", f"score_frame, {rows_total:.0e} rows, {workers} worker(s)".replace("e+0", "e"),
-                        f"{best[0]:.2f} s, workers busy {100 * best[1]:.1f}% of the wall time; bare read "
-                        f"{best_read:.2f} s"))
-    s1 = 1 - walls[1][1]
-    predicted = 1 / (s1 + (1 - s1) / 16)
-    out.append(("3 serial part", "speedup 1 -> 2 workers: score_frame / bare read",
-                f"{walls[1][0] / walls[2][0]:.2f}x / {reads[1] / reads[2]:.2f}x"))
-    out.append(("3 serial part", "serial fraction at 1 worker and Amdahl's prediction for 16 workers",
-                f"{100 * s1:.1f}% -> {predicted:.1f}x"))
+    out = []
+    populations = [(10**6, "bench_busy", 10**5)] if small else [(2 * 10**7, "bench_busy", 2 * 10**6),
+                                                                 (10**8, "bench_population", 2 * 10**6)]
+    for rows_total, where, per_file in populations:
+        folder, conflicts = make_parquet(ROOT / "build" / where, rows_total, rows_per_file=per_file)
+        files = sorted(str(p) for p in folder.glob("*.parquet"))
+        walls, reads = {}, {}
+        size = f"{rows_total:.0e} rows".replace("e+0", "e")
+        for workers in (1, 2):
+            with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit="4GiB",
+                              dashboard_address=None) as cluster, Client(cluster) as client:
+                client.run(lambda: __import__("misalign.tables.frame") and __import__("pyarrow.parquet"))
+                score_frame(str(folder), conflicts)  # warm: imports, the compiled kernel, the page cache
+                best_read = _best(lambda: client.gather(client.map(bare_read, files, pure=False)), repeat=3)
+                best = (np.inf, 0.0)
+                for _ in range(3):
+                    with get_task_stream(client) as stream:
+                        t = time.perf_counter()
+                        score_frame(str(folder), conflicts)
+                        wall = time.perf_counter() - t
+                    busy = sum(sum(s["stop"] - s["start"] for s in task["startstops"] if s["action"] == "compute")
+                               for task in stream.data)
+                    if wall < best[0]:
+                        best = (wall, busy / (workers * wall))
+                walls[workers], reads[workers] = best, best_read
+                out.append(("3 serial part", f"score_frame, {size}, {workers} worker(s)",
+                            f"{best[0]:.2f} s, workers busy {100 * best[1]:.1f}% of the wall time; bare read "
+                            f"{best_read:.2f} s"))
+        s1 = 1 - walls[1][1]
+        predicted = 1 / (s1 + (1 - s1) / 16)
+        out.append(("3 serial part", f"{size}: speedup 1 -> 2 workers, score_frame / bare read",
+                    f"{walls[1][0] / walls[2][0]:.2f}x / {reads[1] / reads[2]:.2f}x"))
+        out.append(("3 serial part", f"{size}: serial fraction at 1 worker, Amdahl's prediction for 16 workers",
+                    f"{100 * s1:.1f}% -> {predicted:.1f}x"))
     return out
 
 

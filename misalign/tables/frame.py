@@ -105,7 +105,7 @@ def _plan(submit, parts: list, buckets: int):
     merges sums and agent sets alike and its root counts the agents; with more, each summary is split
     by a hash of the agent id into one share of its agent sets per bucket (the first share also
     carrying its sums), every bucket merged in its own tree (which also finds repeated (agent, area)
-    rows) and only its counts kept. A piece thus costs one task per bucket beside its own.
+    rows) and only its counts kept. The split is made after a first merge of the pieces in groups.
     """
     def tree(level):  # every task's input stays small, whatever the number of pieces
         while len(level) > 1:
@@ -114,7 +114,10 @@ def _plan(submit, parts: list, buckets: int):
 
     if buckets == 1:
         return submit(finish_all, tree(parts))
-    roots = [tree([submit(shard, p, b, b == 0) for p in parts]) for b in range(buckets)]
+    # Pieces are merged whole in groups of _FAN_IN first, then split: one split task per group and
+    # bucket, not per piece and bucket (each task costs the scheduler a few milliseconds).
+    leaves = [submit(merge_summaries, *parts[i:i + _FAN_IN]) for i in range(0, len(parts), _FAN_IN)]
+    roots = [tree([submit(shard, leaf, b, b == 0) for leaf in leaves]) for b in range(buckets)]
     return submit(merge_summaries, submit(finish_all, roots[0]), *[submit(finish_bucket, r) for r in roots[1:]])
 
 
