@@ -476,3 +476,37 @@ def test_files_on_a_cluster_equal_the_in_process_result_and_name_a_bad_last_file
         with pytest.raises(ValueError, match=r"weight.*1\.5.*z\.parquet"):
             score_frame(str(bad_folder), conflicts, by="step")
     pd.testing.assert_frame_equal(got, expected, check_exact=True)
+
+
+@pytest.mark.parametrize("ids", ["int", "str"])
+def test_many_files_on_two_workers_find_a_repeat_between_the_first_and_last_file(tmp_path, ids):
+    # More files than one merge group (8): the pieces are merged in groups, then split by bucket, and a
+    # repeated (agent, area) in the first and the last file meets only in its bucket's tree.
+    from dask.distributed import Client, LocalCluster
+
+    rng = np.random.default_rng(12)
+    agents = _population(rng, 80)
+    agents = agents.sort_values("agent", kind="stable").reset_index(drop=True)
+    if ids == "str":
+        agents["agent"] = "a" + agents["agent"].astype(str)
+    conflicts = _conflict_table(rng)
+    good, bad = tmp_path / "good", tmp_path / "bad"
+    good.mkdir()
+    bad.mkdir()
+    parts = np.array_split(np.arange(len(agents)), 20)
+    for i, rows in enumerate(parts):
+        agents.iloc[rows].astype({"goal": str}).to_parquet(good / f"part{i:02d}.parquet")
+        chunk = agents.iloc[rows]
+        if i == len(parts) - 1:  # the first file's first row again, in the last file
+            chunk = pd.concat([chunk, agents.iloc[[0]]], ignore_index=True)
+        chunk.astype({"goal": str}).to_parquet(bad / f"part{i:02d}.parquet")
+    expected = score_frame(agents, conflicts)
+    first = agents.iloc[0]
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster):
+        got = score_frame(str(good), conflicts)
+        with pytest.raises(ValueError) as err:
+            score_frame(str(bad), conflicts)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert f"1 row repeats an (agent, area) pair in area {first['area']!r}" in str(err.value), str(err.value)
+    assert repr(first["agent"]) in str(err.value) or str(first["agent"]) in str(err.value), str(err.value)
