@@ -160,8 +160,10 @@ def _measure(method: str, n: int, m: int) -> None:
         from misalign.core import engine
 
         cold, engine.KERNEL_COLD_ENTRIES = engine.KERNEL_COLD_ENTRIES, 0  # load it even for this small call
-        score(*wide_population(2**18, m, seed=0))
-        engine.KERNEL_COLD_ENTRIES = cold
+        try:
+            score(*wide_population(2**18, m, seed=0))
+        finally:
+            engine.KERNEL_COLD_ENTRIES = cold
     repeat = 3 if n <= 10**5 else 1
     best = np.inf
     for _ in range(repeat):

@@ -10,6 +10,7 @@ threads, so the scores must be equal to the last bit, not merely close.
 
 import math
 import os
+import sys
 
 import numpy as np
 import pandas as pd
@@ -374,10 +375,14 @@ def test_no_writable_cache_folder_compiles_without_caching(monkeypatch):
 
     monkeypatch.setattr(caching.CacheImpl, "_locator_classes", [])
     monkeypatch.setattr(_kernels, "_compiled", None)
+    # imported (and so decorated) again, now without a cache
+    monkeypatch.delitem(sys.modules, "misalign.core.compiled", raising=False)
+    monkeypatch.delattr(misalign.core, "compiled", raising=False)
     rng = np.random.default_rng(16)
     goals, weights = population(rng, 30, [2])
     fast, slow = both_paths(monkeypatch, 1, misalign.area_scores, goals, weights, conflicts_for(rng, [2]))
     np.testing.assert_array_equal(fast, slow)
+    assert type(sys.modules["misalign.core.compiled"].sqrt_sums._cache).__name__ == "NullCache"
 
 
 # --------------------------------------------------------------------------- the table kernel
