@@ -348,16 +348,6 @@ def _chromium_binary() -> str:
     pytest.skip("Chromium is not installed (apt-get install chromium); the browser test runs under CI=true")
 
 
-
-def _chromium_binary() -> str:
-    found = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if found:
-        return found
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail("Chromium is missing but CI is set: .ci/run installs Debian's chromium package")
-    pytest.skip("Chromium is not installed (apt-get install chromium); the browser test runs under CI=true")
-
-
 @pytest.fixture(scope="module")
 def browser():
     b = Chromium(_chromium_binary())

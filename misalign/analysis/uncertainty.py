@@ -286,6 +286,24 @@ def _check_n_boot(n_boot) -> int:
     return int(n_boot)
 
 
+_CHOICES = {"pairs": PAIRS, "weight_mean": WEIGHT_MEANS, "area_mean": AREA_MEANS, "missing": MISSING}
+
+
+def _check_interval_args(method, methods, level, rng, n_boot, **options) -> tuple[float, int]:
+    """Check an interval function's method, options (in the order given), level and bootstrap arguments.
+
+    Returns the level and the number of resamples (``n_boot`` as given unless the method is the bootstrap).
+    """
+    check_option("method", method, methods)
+    for name, value in options.items():
+        check_option(name, value, _CHOICES[name])
+    level = _check_level(level)
+    if method == "bootstrap":
+        _check_rng(rng, "method='bootstrap'")
+        n_boot = _check_n_boot(n_boot)
+    return level, n_boot
+
+
 def _z(level: float) -> float:
     return _ND.inv_cdf(0.5 + level / 2.0)
 
@@ -1081,15 +1099,8 @@ def score_interval(goals, weights, conflicts, *, level=0.95, method="score", rng
     >>> [round(x, 4) for x in score_interval(np.ones((40, 1), int), np.ones((40, 1)), [[[0, 1], [1, 0]]])]
     [0.0, 0.0, 0.1684]
     """
-    check_option("method", method, INTERVAL_METHODS)
-    check_option("pairs", pairs, PAIRS)
-    check_option("weight_mean", weight_mean, WEIGHT_MEANS)
-    check_option("area_mean", area_mean, AREA_MEANS)
-    check_option("missing", missing, MISSING)
-    level = _check_level(level)
-    if method == "bootstrap":
-        _check_rng(rng, "method='bootstrap'")
-        n_boot = _check_n_boot(n_boot)
+    level, n_boot = _check_interval_args(method, INTERVAL_METHODS, level, rng, n_boot, pairs=pairs,
+                                         weight_mean=weight_mean, area_mean=area_mean, missing=missing)
     g, w, cs = as_population(goals, weights, conflicts)
     n, m = g.shape
     options = dict(pairs=pairs, weight_mean=weight_mean, area_mean=area_mean, normalize=normalize, missing=missing)
@@ -1521,14 +1532,8 @@ def contrast_interval(goals, weights, conflicts, groups, *, a, b, contrast="betw
     (0.5, True)
     """
     check_option("contrast", contrast, CONTRASTS)
-    check_option("method", method, ("score", "normal", "bootstrap"))
-    check_option("weight_mean", weight_mean, WEIGHT_MEANS)
-    check_option("area_mean", area_mean, AREA_MEANS)
-    check_option("missing", missing, MISSING)
-    level = _check_level(level)
-    if method == "bootstrap":
-        _check_rng(rng, "method='bootstrap'")
-        n_boot = _check_n_boot(n_boot)
+    level, n_boot = _check_interval_args(method, ("score", "normal", "bootstrap"), level, rng, n_boot,
+                                         weight_mean=weight_mean, area_mean=area_mean, missing=missing)
     g, w, cs = as_population(goals, weights, conflicts)
     n, m = g.shape
     reason = _u_statistic_problem(m, area_mean, missing)
